@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One guest's life, inside its own process.  Read after fleet.c (or
+ * main.c for a single guest); this is where the other files are called
+ * in order:
+ *
+ *   engine create -> RAM -> devices (dev_init) -> boot layout -> vCPU
+ *   state -> drop capabilities -> (wait for release) -> vCPU thread ->
+ *   main loop until guest__end() -> report
+ *
+ * Two threads: the vCPU thread sits in the engine's run loop and handles
+ * MMIO and port I/O exits; this main thread serves the eventfds, the
+ * terminal and the signals.  Either can end the guest; the first reason
+ * wins, and both threads then wind down.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "virtio.h"
+
+static const char *const end_names[] = {
+	[GUEST_RUNNING] = "running",
+	[GUEST_POWEROFF] = "powered off",
+	[GUEST_REBOOT] = "rebooted",
+	[GUEST_PANIC] = "panic",
+	[GUEST_CRASH] = "crashed",
+	[GUEST_STOPPED] = "stopped",
+	[GUEST_FAILED] = "failed",
+};
+
+const char *guest__end_name(enum guest_end end)
+{
+	return end < ARRAY_SIZE(end_names) ? end_names[end] : "?";
+}
+
+void guest__end(struct guest *g, enum guest_end end, const char *fmt, ...)
+{
+	u64 one = 1;
+	va_list ap;
+
+	pthread_mutex_lock(&g->end_lock);
+	if (g->end != GUEST_RUNNING) {
+		pthread_mutex_unlock(&g->end_lock);
+		return;
+	}
+	g->end = end;
+	va_start(ap, fmt);
+	vsnprintf(g->reason, sizeof(g->reason), fmt, ap);
+	va_end(ap);
+	pthread_mutex_unlock(&g->end_lock);
+
+	if (g->end_fd >= 0 && write(g->end_fd, &one, sizeof(one)) < 0)
+		g->loop.stop = true;
+	if (g->engine && g->engine->kick &&
+	    !pthread_equal(pthread_self(), g->vcpu_thread))
+		g->engine->kick(g);
+}
+
+bool guest__ended(struct guest *g)
+{
+	bool ended;
+
+	pthread_mutex_lock(&g->end_lock);
+	ended = g->end != GUEST_RUNNING;
+	pthread_mutex_unlock(&g->end_lock);
+	return ended;
+}
+
+void guest__set_up(struct guest *g)
+{
+	if (g->up)
+		return;
+	g->up = true;
+	fleet__send(g->status_fd, g->index, FLEET_UP, GUEST_RUNNING, "");
+}
+
+void guest__set_panic(struct guest *g, const char *reason)
+{
+	pthread_mutex_lock(&g->end_lock);
+	if (!g->panic[0])
+		snprintf(g->panic, sizeof(g->panic), "%s", reason);
+	pthread_mutex_unlock(&g->end_lock);
+}
+
+/* Unclaimed addresses read as all ones, like an empty bus. */
+void guest__mmio(struct guest *g, u64 addr, u8 *data, u32 len, bool write)
+{
+	if (!bus__access(&g->mmio, addr, data, len, write) && !write)
+		memset(data, 0xff, len);
+}
+
+void guest__pio(struct guest *g, u16 port, u8 *data, u32 len, bool write)
+{
+	if (!bus__access(&g->pio, port, data, len, write) && !write)
+		memset(data, 0xff, len);
+}
+
+int guest__cmdline_add(struct guest *g, const char *fmt, ...)
+{
+	size_t room = sizeof(g->cmdline) - g->cmdline_len;
+	va_list ap;
+	int n;
+
+	if (g->cmdline_len && room > 1) {
+		g->cmdline[g->cmdline_len++] = ' ';
+		room--;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(g->cmdline + g->cmdline_len, room, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= room) {
+		g->cmdline_len = sizeof(g->cmdline);
+		return -1;
+	}
+	g->cmdline_len += n;
+	return 0;
+}
+
+/*
+ * What every guest is told: where its console is, to reset through the
+ * keyboard controller (which power.c sees) and to reset at once on a
+ * panic, no PCI to probe, and who it is in the fleet.
+ */
+static void base_cmdline(struct guest *g)
+{
+	const struct mv_config *cfg = g->cfg;
+
+	guest__cmdline_add(g, "console=%s reboot=k panic=-1 pci=off",
+			   cfg->console == CONSOLE_SERIAL ? "ttyS0" : "hvc0");
+	guest__cmdline_add(g, "mv.index=%u mv.count=%u mv.node=%u",
+			   g->index, cfg->count, cfg->node);
+}
+
+static void on_end(void *arg, u32 events)
+{
+	struct guest *g = arg;
+	u64 v;
+
+	(void)events;
+	if (read(g->end_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return;
+	g->loop.stop = true;
+}
+
+static struct io_handler sig_handler, stdin_handler;
+static int stop_signal;
+
+static void on_signal(void *arg, u32 events)
+{
+	struct guest *g = arg;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	if (read(sig_handler.fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	if (!stop_signal)
+		stop_signal = si.ssi_signo;
+	guest__end(g, GUEST_STOPPED, "stopped by %s", strsignal(si.ssi_signo));
+}
+
+static void on_stdin(void *arg, u32 events)
+{
+	struct guest *g = arg;
+	u8 buf[256];
+	ssize_t n;
+
+	(void)events;
+	n = read(STDIN_FILENO, buf, sizeof(buf));
+	if (n <= 0) {
+		if (n < 0 && errno == EAGAIN)
+			return;
+		ioloop__del(&g->loop, &stdin_handler);
+		return;
+	}
+	if (g->cfg->console == CONSOLE_SERIAL)
+		serial__input(g, buf, n);
+	else
+		virtio_console__input(g, buf, n);
+}
+
+/* A guest alone on a terminal or pipe takes its input from our stdin. */
+static void watch_stdin(struct guest *g)
+{
+	struct stat st;
+
+	if (g->cfg->count > 1 || g->cfg->log_dir || fstat(STDIN_FILENO, &st))
+		return;
+	/* epoll takes terminals, pipes and sockets; /dev/null it refuses. */
+	if (!S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode) &&
+	    !S_ISSOCK(st.st_mode))
+		return;
+	stdin_handler.fd = STDIN_FILENO;
+	stdin_handler.cb = on_stdin;
+	stdin_handler.arg = g;
+	ioloop__add(&g->loop, &stdin_handler, EPOLLIN);
+}
+
+static void sigusr1(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * SIGINT and SIGTERM reach us through a signalfd in the main loop; the
+ * vCPU thread only ever sees SIGUSR1, the engine's kick.
+ */
+static int setup_signals(struct guest *g)
+{
+	struct sigaction sa = { .sa_handler = sigusr1 };
+	sigset_t set;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	sigdelset(&set, SIGUSR1);
+	sig_handler.fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	sig_handler.cb = on_signal;
+	sig_handler.arg = g;
+	if (sig_handler.fd < 0)
+		return -1;
+	return ioloop__add(&g->loop, &sig_handler, EPOLLIN);
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct guest *g = arg;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	g->engine->run(g);
+	guest__end(g, GUEST_FAILED, "the vCPU stopped");
+	return NULL;
+}
+
+/*
+ * A paused guest is ready but waits for the fleet's release: the parent
+ * closes the pipe's write end, every child sees EOF at once.
+ */
+static int wait_release(struct guest *g, int go_fd)
+{
+	struct pollfd p[2] = {
+		{ .fd = go_fd, .events = POLLIN },
+		{ .fd = sig_handler.fd, .events = POLLIN },
+	};
+	char c;
+
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (p[1].revents) {
+			on_signal(g, 0);
+			return -1;
+		}
+		if (p[0].revents && read(go_fd, &c, 1) <= 0)
+			return 0;
+	}
+}
+
+/* Everything up to the first instruction; false if the guest failed. */
+static int prepare(struct guest *g)
+{
+	char why[200];
+	int code;
+
+	g->engine = engine__select(g->cfg->engine, why, sizeof(why), &code);
+	if (!g->engine) {
+		guest__end(g, GUEST_FAILED, "%s", why);
+		return -1;
+	}
+	if (g->engine->create(g))
+		return -1;
+	if (mem__init(&g->mem, g->cfg->mem, g->cfg->ksm)) {
+		guest__end(g, GUEST_FAILED, "cannot map %llu MiB of RAM",
+			   (unsigned long long)(g->cfg->mem / MIB));
+		return -1;
+	}
+	if (g->engine->add_memory(g))
+		return -1;
+	base_cmdline(g);
+	if (dev_init__all(g)) {
+		guest__end(g, GUEST_FAILED, "a device could not be set up");
+		return -1;
+	}
+	if (g->cfg->append)
+		guest__cmdline_add(g, "%s", g->cfg->append);
+	if (g->cmdline_len >= sizeof(g->cmdline)) {
+		guest__end(g, GUEST_FAILED, "command line too long");
+		return -1;
+	}
+	if (boot__setup(g) || g->engine->set_boot_state(g))
+		return -1;
+	if (caps__drop_all()) {
+		guest__end(g, GUEST_FAILED, "cannot drop capabilities: %s",
+			   strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The exit status for how the guest ended; see mvlaunch.h. */
+static int exit_code(struct guest *g, bool started)
+{
+	switch (g->end) {
+	case GUEST_POWEROFF:
+	case GUEST_REBOOT:
+		return MV_EXIT_OK;
+	case GUEST_PANIC:
+	case GUEST_CRASH:
+		return MV_EXIT_GUEST;
+	case GUEST_STOPPED:
+		return MV_EXIT_SIGNAL + (stop_signal ? stop_signal : SIGTERM);
+	default:
+		return started ? MV_EXIT_INTERNAL : MV_EXIT_HOST;
+	}
+}
+
+/*
+ * After the vCPU stopped: a reset or triple fault that followed the
+ * kernel's panic line is a panic, and its reason is that line.
+ */
+static void settle_end(struct guest *g)
+{
+	output__flush(&g->out);
+	pthread_mutex_lock(&g->end_lock);
+	if (g->panic[0] &&
+	    (g->end == GUEST_REBOOT || g->end == GUEST_CRASH)) {
+		g->end = GUEST_PANIC;
+		snprintf(g->reason, sizeof(g->reason), "%s", g->panic);
+	}
+	pthread_mutex_unlock(&g->end_lock);
+}
+
+static struct guest the_guest;
+
+int guest__run(const struct mv_config *cfg, const struct boot_image *img,
+	       unsigned int index, int status_fd, int go_fd)
+{
+	struct guest *g = &the_guest;
+	bool started = false;
+	int code;
+
+	g->cfg = cfg;
+	g->img = img;
+	g->index = index;
+	g->status_fd = status_fd;
+	g->end_fd = -1;
+	g->vcpu_thread = pthread_self();
+	pthread_mutex_init(&g->end_lock, NULL);
+	if (ioloop__init(&g->loop) || setup_signals(g) ||
+	    output__init(&g->out, g)) {
+		mv_err("guest %u: cannot set up: %s", index, strerror(errno));
+		return MV_EXIT_INTERNAL;
+	}
+	g->end_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	g->end_handler.fd = g->end_fd;
+	g->end_handler.cb = on_end;
+	g->end_handler.arg = g;
+	if (g->end_fd < 0 || ioloop__add(&g->loop, &g->end_handler, EPOLLIN))
+		return MV_EXIT_INTERNAL;
+
+	if (!prepare(g)) {
+		fleet__send(status_fd, index, FLEET_READY, GUEST_RUNNING, "");
+		if (go_fd < 0 || !wait_release(g, go_fd)) {
+			watch_stdin(g);
+			if (pthread_create(&g->vcpu_thread, NULL, vcpu_thread,
+					   g)) {
+				guest__end(g, GUEST_FAILED,
+					   "cannot start the vCPU thread");
+			} else {
+				g->vcpu_started = true;
+				started = true;
+				ioloop__run(&g->loop);
+				g->engine->kick(g);
+				pthread_join(g->vcpu_thread, NULL);
+			}
+		}
+	}
+	settle_end(g);
+	code = exit_code(g, started);
+	fleet__send(status_fd, index, FLEET_END, g->end, g->reason);
+	if (status_fd < 0 && g->end != GUEST_POWEROFF)
+		mv_info("guest %u: %s%s%s", index, guest__end_name(g->end),
+			g->reason[0] ? ": " : "", g->reason);
+	output__exit(&g->out);
+	if (g->engine)
+		g->engine->destroy(g);
+	mem__exit(&g->mem);
+	return code;
+}

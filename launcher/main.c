@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mvlaunch: the tiny launcher that replaces QEMU for megavirt's guests.
+ * This is where to start reading.
+ *
+ *   main.c        parse, check, run (this file)
+ *   options.c     the command line
+ *   preflight.c   every check that can be made before a guest starts
+ *   fleet.c       --count: one process per guest, progress, summary
+ *   guest.c       one guest's life, in its own process
+ *   engine.c      the engine table; kvm.c is the kvm engine
+ *   memory.c      guest RAM;  boot.c, acpi.c  what the kernel reads
+ *   bus.c         address -> device;  serial.c, power.c  port I/O
+ *   virtio_mmio.c, virtqueue.c   the transport and the rings
+ *   console.c, rng.c, blk.c, net.c   the virtio devices
+ *   output.c, ioloop.c, caps.c       console output, main loop, privileges
+ *
+ * The man page is Documentation/mvlaunch.rst.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "guest.h"
+
+const char *mv_prog = "mvlaunch";
+
+void mv_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "%s: error: ", mv_prog);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+void mv_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "%s: ", mv_prog);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+int main(int argc, char **argv)
+{
+	struct boot_image img;
+	struct mv_config cfg;
+	int ret;
+
+	ret = options__parse(&cfg, argc, argv);
+	if (ret)
+		return ret < 0 ? MV_EXIT_OK : ret;
+	ret = preflight__check(&cfg, &img);
+	if (!ret)
+		ret = fleet__run(&cfg, &img);
+	options__free(&cfg);
+	return ret;
+}
