@@ -91,13 +91,15 @@ int boot__parse(const u8 *buf, size_t len, struct boot_image *img,
 	struct setup_header h;
 	u32 sects, pm;
 
-	if (len < HDR_OFFSET + sizeof(h)) {
-		if (len >= 4 && !memcmp(buf, "\177ELF", 4))
-			return not_bzimage(buf, len, w, wl);
+	/* Other kernels' magic comes first: an ELF file may be any length. */
+	if ((len >= 4 && !memcmp(buf, "\177ELF", 4)) ||
+	    (len >= 64 && (!memcmp(buf + 56, "ARM\x64", 4) ||
+			   !memcmp(buf + 56, "RSC\x05", 4))))
+		return not_bzimage(buf, len, w, wl);
+	if (len < HDR_OFFSET + sizeof(h))
 		return why(w, wl,
 			   "too short for a kernel (%zu bytes): truncated?",
 			   len);
-	}
 	memcpy(&h, buf + HDR_OFFSET, sizeof(h));
 	if (h.boot_flag != 0xaa55 || h.header != HDR_MAGIC)
 		return not_bzimage(buf, len, w, wl);

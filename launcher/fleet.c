@@ -269,8 +269,8 @@ static void reap(struct fleet *f)
 			m->code = MV_EXIT_GUEST;
 			m->end = GUEST_CRASH;
 			snprintf(m->reason, sizeof(m->reason),
-				 "its launcher process was killed by %s",
-				 strsignal(WTERMSIG(status)));
+				 "its launcher process was killed by SIG%s",
+				 sigabbrev_np(WTERMSIG(status)));
 		}
 		if (WIFEXITED(status) && !m->got_end) {
 			m->end = GUEST_FAILED;

@@ -164,7 +164,7 @@ static void on_signal(void *arg, u32 events)
 		return;
 	if (!stop_signal)
 		stop_signal = si.ssi_signo;
-	guest__end(g, GUEST_STOPPED, "stopped by %s", strsignal(si.ssi_signo));
+	guest__end(g, GUEST_STOPPED, "by SIG%s", sigabbrev_np(si.ssi_signo));
 }
 
 static void on_stdin(void *arg, u32 events)

@@ -14,38 +14,11 @@
  *   virtio_mmio.c, virtqueue.c   the transport and the rings
  *   console.c, rng.c, blk.c, net.c   the virtio devices
  *   output.c, ioloop.c, caps.c       console output, main loop, privileges
+ *   log.c         our own messages
  *
  * The man page is Documentation/mvlaunch.rst.
  */
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "guest.h"
-
-const char *mv_prog = "mvlaunch";
-
-void mv_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "%s: error: ", mv_prog);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-void mv_info(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "%s: ", mv_prog);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
 
 int main(int argc, char **argv)
 {

@@ -24,7 +24,9 @@ typedef __u64 u64;
 #define MIB		(1024ULL * KIB)
 #define GIB		(1024ULL * MIB)
 
+#ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 #define BIT(n)		(1U << (n))
 #define BIT_ULL(n)	(1ULL << (n))
 

@@ -43,7 +43,7 @@ static int check_mem(const struct mv_config *cfg, const struct boot_image *img)
 
 		if (initrd)
 			snprintf(extra, sizeof(extra),
-				 ", and the initramfs %.1f MiB", mib(initrd));
+				 ", and the initramfs %.2f MiB", mib(initrd));
 		mv_err("--mem %lluM is too small for %s: it loads at %.0f MiB and needs %.1f MiB from there to start (init_size)%s; use at least --mem %lluM",
 		       (unsigned long long)(cfg->mem / MIB), cfg->kernel,
 		       mib(img->load_addr), mib(img->init_size), extra,

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * boot.c and acpi.c on this machine: the bzImage header checks, on the
+ * test host's own stock kernel (MV_TEST_KERNEL) and on copies of it
+ * broken in each way boot__parse() must refuse; then the whole layout
+ * boot__setup() writes into a guest's RAM - zero page, e820, command
+ * line, initramfs, page tables, ACPI tables with their checksums.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <asm/bootparam.h>
+
+#include "kselftest_harness.h"
+#include "../virtio.h"
+
+static char end_reason[200];
+
+void guest__end(struct guest *g, enum guest_end end, const char *fmt, ...)
+{
+	va_list ap;
+
+	g->end = end;
+	va_start(ap, fmt);
+	vsnprintf(end_reason, sizeof(end_reason), fmt, ap);
+	va_end(ap);
+}
+
+static u8 *load(size_t *len)
+{
+	const char *path = getenv("MV_TEST_KERNEL");
+	struct stat st;
+	u8 *buf;
+	int fd;
+
+	if (!path || !*path)
+		return NULL;
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || fstat(fd, &st))
+		return NULL;
+	buf = malloc(st.st_size);
+	if (buf && read(fd, buf, st.st_size) != st.st_size) {
+		free(buf);
+		buf = NULL;
+	}
+	close(fd);
+	*len = st.st_size;
+	return buf;
+}
+
+FIXTURE(bz) {
+	u8 *buf;
+	size_t len;
+	struct boot_image img;
+	char why[200];
+};
+
+FIXTURE_SETUP(bz)
+{
+	self->buf = load(&self->len);
+	if (!self->buf)
+		SKIP(return, "MV_TEST_KERNEL not set or unreadable");
+}
+
+FIXTURE_TEARDOWN(bz)
+{
+	free(self->buf);
+}
+
+/* Why the kernel in @self is refused, or "" if it is accepted. */
+static const char *refusal(FIXTURE_DATA(bz) * self)
+{
+	if (!boot__parse(self->buf, self->len, &self->img, self->why,
+			 sizeof(self->why)))
+		return "";
+	fprintf(stderr, "# refused: %s\n", self->why);
+	return self->why;
+}
+
+#define REFUSED(self, text) ASSERT_NE(NULL, strstr(refusal(self), text))
+
+TEST_F(bz, stock_kernel_is_accepted)
+{
+	ASSERT_EQ(0, boot__parse(self->buf, self->len, &self->img,
+				 self->why, sizeof(self->why)));
+	EXPECT_LE(0x020c, self->img.version);
+	EXPECT_EQ(0, self->img.load_addr % (2 * MIB));
+	EXPECT_LE(MIB, self->img.load_addr);
+	EXPECT_LT(self->img.pm_size, self->img.init_size);
+	EXPECT_EQ(self->len, self->img.setup_size + self->img.pm_size +
+		  (self->len - self->img.setup_size - self->img.pm_size));
+	EXPECT_EQ(align_up(self->img.load_addr + self->img.init_size, MIB),
+		  self->img.mem_min);
+	TH_LOG("protocol %x, loads at %#llx, init_size %#x, needs %llu MiB",
+	       self->img.version, (unsigned long long)self->img.load_addr,
+	       self->img.init_size,
+	       (unsigned long long)(self->img.mem_min / MIB));
+}
+
+TEST_F(bz, truncated)
+{
+	self->len -= 4096;
+	REFUSED(self, "truncated");
+	self->len = 0x240;
+	REFUSED(self, "too short");
+	self->len = 100;
+	REFUSED(self, "too short");
+}
+
+TEST_F(bz, no_boot_header)
+{
+	memcpy(self->buf + 0x202, "Hdrs", 4);
+	REFUSED(self, "not a bzImage");
+}
+
+TEST_F(bz, thirty_two_bit_only)
+{
+	self->buf[0x236] &= ~XLF_KERNEL_64;
+	REFUSED(self, "32-bit");
+}
+
+TEST_F(bz, old_protocol)
+{
+	self->buf[0x206] = 0x09;
+	REFUSED(self, "too old");
+}
+
+TEST_F(bz, zimage)
+{
+	self->buf[0x211] &= ~LOADED_HIGH;
+	REFUSED(self, "zImage");
+}
+
+TEST_F(bz, elf_files)
+{
+	memset(self->buf, 0, 64);
+	memcpy(self->buf, "\177ELF", 4);
+	self->buf[18] = 62;
+	REFUSED(self, "ELF vmlinux");
+	self->buf[18] = 183;
+	REFUSED(self, "another architecture");
+}
+
+TEST_F(bz, arm64_image)
+{
+	memset(self->buf, 0, 0x300);
+	memcpy(self->buf + 56, "ARM\x64", 4);
+	REFUSED(self, "arm64");
+}
+
+TEST_F(bz, payload_outside_image)
+{
+	u32 huge = 0x7fffffff;
+
+	memcpy(self->buf + 0x24c, &huge, 4);
+	REFUSED(self, "payload");
+}
+
+static u8 sum(const u8 *p, u32 len)
+{
+	u8 s = 0;
+
+	while (len--)
+		s += *p++;
+	return s;
+}
+
+static const u8 *table(struct guest *g, u64 gpa, const char *sig)
+{
+	const u8 *t = mem__ptr(&g->mem, gpa, 36);
+	u32 len;
+
+	if (!t || memcmp(t, sig, 4))
+		return NULL;
+	memcpy(&len, t + 4, 4);
+	if (!mem__ptr(&g->mem, gpa, len) || sum(t, len))
+		return NULL;
+	return t;
+}
+
+static u64 get64(const u8 *p)
+{
+	u64 v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/*
+ * The whole layout on a 128 MiB guest with two fake virtio devices and
+ * a small initramfs file.
+ */
+TEST_F(bz, setup_writes_a_bootable_layout)
+{
+	struct mv_config cfg = { .mem = 128 * MIB,
+				 .announce = ANNOUNCE_ACPI };
+	struct virtio_dev vd[2] = {
+		{ .base = 0xd0000000, .irq = 5 },
+		{ .base = 0xd0001000, .irq = 6 },
+	};
+	char initrd[] = "/tmp/mvl-boot-test-XXXXXX";
+	struct guest g = { .cfg = &cfg };
+	const struct boot_params *bp;
+	const u8 *rsdp, *xsdt, *fadt, *madt, *dsdt;
+	const u64 *pml4;
+	u32 flags, dsdt_len;
+	int fd;
+
+	ASSERT_EQ(0, boot__parse(self->buf, self->len, &self->img,
+				 self->why, sizeof(self->why)));
+	fd = mkstemp(initrd);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(5000, write(fd, memset(malloc(5000), 0x5a, 5000), 5000));
+	unlink(initrd);
+	self->img.initrd_fd = fd;
+	self->img.initrd_size = 5000;
+	g.img = &self->img;
+	g.vdev[0] = &vd[0];
+	g.vdev[1] = &vd[1];
+	g.nr_vdevs = 2;
+	strcpy(g.cmdline, "console=ttyS0 mv.index=7");
+	g.cmdline_len = strlen(g.cmdline);
+	ASSERT_EQ(0, mem__init(&g.mem, cfg.mem, false));
+	ASSERT_EQ(0, boot__setup(&g));
+
+	bp = mem__ptr(&g.mem, g.boot.rsi, sizeof(*bp));
+	ASSERT_NE(NULL, bp);
+	EXPECT_EQ(0xaa55, bp->hdr.boot_flag);
+	EXPECT_EQ(0xff, bp->hdr.type_of_loader);
+	EXPECT_EQ(self->img.load_addr + 0x200, g.boot.rip);
+	EXPECT_EQ(0, memcmp(mem__ptr(&g.mem, self->img.load_addr, 4096),
+			    self->buf + self->img.setup_size, 4096));
+	EXPECT_STREQ("console=ttyS0 mv.index=7",
+		     (char *)mem__ptr(&g.mem, bp->hdr.cmd_line_ptr, 64));
+
+	/* e820: low RAM, the BIOS hole, the rest; nothing past --mem. */
+	ASSERT_EQ(3, bp->e820_entries);
+	EXPECT_EQ(1, bp->e820_table[0].type);
+	EXPECT_EQ(2, bp->e820_table[1].type);
+	EXPECT_EQ(0x100000, bp->e820_table[2].addr);
+	EXPECT_EQ(cfg.mem, bp->e820_table[2].addr + bp->e820_table[2].size);
+
+	/* The initramfs: page aligned, inside RAM, above the kernel. */
+	EXPECT_EQ(0, bp->hdr.ramdisk_image % 4096);
+	EXPECT_EQ(5000, bp->hdr.ramdisk_size);
+	EXPECT_LE(self->img.load_addr + self->img.init_size,
+		  bp->hdr.ramdisk_image);
+	EXPECT_GE(cfg.mem, bp->hdr.ramdisk_image + 5000ULL);
+	EXPECT_EQ(0x5a, *(u8 *)mem__ptr(&g.mem, bp->hdr.ramdisk_image + 4999, 1));
+
+	/* Identity map: entry 0 of every level, 2 MiB pages. */
+	pml4 = mem__ptr(&g.mem, g.boot.cr3, 4096);
+	EXPECT_EQ(1, pml4[0] & 1);
+	EXPECT_EQ(0x83, *(u64 *)mem__ptr(&g.mem, 0xb000, 8));
+
+	/* ACPI: every table found from the RSDP, every checksum right. */
+	rsdp = mem__ptr(&g.mem, bp->acpi_rsdp_addr, 36);
+	ASSERT_NE(NULL, rsdp);
+	ASSERT_EQ(0, memcmp(rsdp, "RSD PTR ", 8));
+	EXPECT_EQ(0, sum(rsdp, 20));
+	EXPECT_EQ(0, sum(rsdp, 36));
+	xsdt = table(&g, get64(rsdp + 24), "XSDT");
+	ASSERT_NE(NULL, xsdt);
+	fadt = table(&g, get64(xsdt + 36), "FACP");
+	madt = table(&g, get64(xsdt + 44), "APIC");
+	ASSERT_NE(NULL, fadt);
+	ASSERT_NE(NULL, madt);
+	memcpy(&flags, fadt + 112, 4);
+	EXPECT_TRUE(flags & BIT(20));		/* hardware-reduced */
+	dsdt = table(&g, get64(fadt + 140), "DSDT");
+	ASSERT_NE(NULL, dsdt);
+	memcpy(&dsdt_len, dsdt + 4, 4);
+	EXPECT_NE(NULL, memmem(dsdt, dsdt_len, "LNRO0005", 8));
+	EXPECT_NE(NULL, memmem(dsdt, dsdt_len, "VR01", 4));
+	EXPECT_NE(NULL, memmem(dsdt, dsdt_len, "_S5_", 4));
+	EXPECT_NE(NULL, memmem(dsdt, dsdt_len, "\x00\x10\x00\xd0", 4));
+	close(fd);
+}
+
+TEST_F(bz, setup_refuses_a_too_long_command_line)
+{
+	struct mv_config cfg = { .mem = 128 * MIB };
+	struct guest g = { .cfg = &cfg };
+
+	ASSERT_EQ(0, boot__parse(self->buf, self->len, &self->img,
+				 self->why, sizeof(self->why)));
+	self->img.initrd_fd = -1;
+	g.img = &self->img;
+	g.cmdline_len = self->img.cmdline_max + 1;
+	ASSERT_EQ(0, mem__init(&g.mem, cfg.mem, false));
+	ASSERT_EQ(-1, boot__setup(&g));
+	ASSERT_EQ(GUEST_FAILED, g.end);
+}
+
+TEST_HARNESS_MAIN
