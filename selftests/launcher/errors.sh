@@ -1,0 +1,79 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Every bad input of issue 4 gets its own message and exit status before
+# anything starts (2 command line, 3 unusable file, 4 host cannot run it),
+# and leaves no process, tap or file behind.
+. "$(dirname "$0")/lib.sh"
+
+plan 22
+# bad NAME WANT-STATUS WANT-TEXT ARGS...: one refused command line.
+bad() {
+	name=$1
+	want=$2
+	text=$3
+	shift 3
+	run "$name" "$@"
+	if [ "$rc" = "$want" ] && grep -qF -- "$text" "$out"; then
+		ok "$name: status $want, \"$text\""
+	else
+		echo "# status $rc, expected $want and \"$text\":"
+		diag "$out"
+		not_ok "$name: status $want, \"$text\""
+	fi
+}
+
+K=$TGUEST
+i=0
+while [ $i -lt 64 ]; do
+	echo "just text, not a kernel: line $i" >> "$WORK/text"
+	i=$((i + 1))
+done
+: > "$WORK/empty"
+dd if=/dev/zero of="$WORK/arm64" bs=1024 count=64 2>/dev/null
+printf 'ARM\144' | dd of="$WORK/arm64" bs=1 seek=56 conv=notrunc 2>/dev/null
+cp "$K" "$WORK/k32"
+printf '\000' | dd of="$WORK/k32" bs=1 seek=$((0x236)) conv=notrunc 2>/dev/null
+head -c 3000 "$K" > "$WORK/short"
+dd if=/dev/zero of="$WORK/big.cpio" bs=1M count=40 2>/dev/null
+mkdir "$WORK/logs"
+
+bad not-a-kernel 3 "not a bzImage" "$WORK/text"
+bad elf-program 3 "ELF" /bin/busybox
+bad arm64-image 3 "arm64 kernel Image" "$WORK/arm64"
+bad 32-bit-kernel 3 "32-bit x86 kernel" "$WORK/k32"
+bad truncated 3 "truncated" "$WORK/short"
+bad empty-file 3 "empty file" "$WORK/empty"
+bad missing-file 3 "No such file" "$WORK/nothing-here"
+bad initramfs-too-big 2 "is larger than --mem 32 MiB" --mem 32M "$K" "$WORK/big.cpio"
+bad mem-too-small 2 "use at least --mem 20M" --mem 16M "$K"
+bad mem-too-large 2 "too large, at most 3072M" --mem 4G "$K"
+bad mem-bad-suffix 2 "not a size" --mem 30X "$K"
+bad count-zero 2 "--count 0: must be from 1" --count 0 "$K"
+bad count-negative 2 "--count -2: must be from 1" --count -2 "$K"
+bad count-too-many 4 "more than this host's" --count 65536 --mem 3G "$K"
+bad no-megavirt 4 "megavirt" --engine megavirt "$K"
+bad missing-tap 4 "tap mvnosuch0 does not exist" --tap mvnosuch0 "$K"
+bad missing-bridge 4 "no such bridge" --bridge mvnobr0 "$K"
+bad missing-disk 3 "--disk" --disk "$WORK/nothing-here" "$K"
+bad missing-log-dir 3 "--log-dir" --count 2 --log-dir "$WORK/nothing" "$K"
+bad unknown-option 2 "unrecognized option" --frobnicate "$K"
+
+# No /dev/kvm: only where hiding it hurts nobody.
+if in_testhost && [ -c /dev/kvm ]; then
+	mv /dev/kvm /dev/kvm.hidden
+	bad no-dev-kvm 4 "/dev/kvm does not exist" "$K"
+	mv /dev/kvm.hidden /dev/kvm
+else
+	skip "no-dev-kvm" "only in the test host"
+fi
+
+# Nothing was left behind: processes, taps, log files.
+left=""
+for p in /proc/[0-9]*; do
+	[ "$(cat "$p/comm" 2>/dev/null)" = mvlaunch ] && left="$left ${p#/proc/}"
+done
+ls /sys/class/net | grep -q '^mv' && left="$left taps:$(ls /sys/class/net | grep '^mv')"
+[ -z "$(ls "$WORK/logs")" ] || left="$left logs"
+check "no process, tap or file left behind${left:+ ($left)}" [ -z "$left" ]
+finish

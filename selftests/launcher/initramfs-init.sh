@@ -1,0 +1,59 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /init of the launcher tests' stock-kernel initramfs.  Loads the virtio
+# modules, says hello on hvc0 (the virtio console) and the ready marker
+# on the console, does what "mvt.stock=" on the command line asks, then
+# powers off.  The guest engineer's initramfs (guest/) is the real one;
+# this one only has to exercise mvlaunch's devices on a stock kernel.
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+for m in $(cat /lib/modules/order); do
+	insmod "/lib/modules/$m.ko"
+done
+
+arg() {
+	sed -n "s/.*[ ^]$1=\([^ ]*\).*/\1/p" /proc/cmdline
+}
+test=$(arg mvt.stock)
+index=$(arg mv.index)
+
+i=0
+while [ ! -c /dev/hvc0 ] && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+[ -c /dev/hvc0 ] && echo "hvc0: hello from guest $index" > /dev/hvc0
+if [ "$(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)" = \
+     "virtio_rng.0" ] && [ "$(head -c 16 /dev/hwrng | wc -c)" = 16 ]; then
+	echo "hwrng: virtio_rng.0 gives bytes"
+fi
+echo "megavirt-guest: ready"
+
+case "$test" in
+panic)
+	echo c > /proc/sysrq-trigger
+	;;
+hang)
+	while :; do sleep 3600; done
+	;;
+blk)
+	mount -t ext4 -o ro /dev/vda /mnt &&
+		echo "blk: $(md5sum /mnt/data | cut -d' ' -f1)"
+	umount /mnt
+	;;
+net)
+	ip link set eth0 up
+	ip addr add "10.99.0.$((index + 1))/24" dev eth0
+	if [ "$index" = 0 ]; then
+		ping -c 3 -W 10 10.99.0.2 > /tmp/ping 2>&1 &&
+			echo "net: ping 10.99.0.2 ok"
+		tail -n 2 /tmp/ping
+	else
+		sleep 60
+	fi
+	;;
+esac
+poweroff -f

@@ -1,0 +1,128 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared by the launcher's test scripts: TAP output, where mvlaunch and
+# the test guests are, KVM, and waiting for console lines.  Busybox sh.
+
+MVLAUNCH=${MVLAUNCH:-mvlaunch}
+HERE=$(cd "$(dirname "$0")" && pwd)
+TGUEST=$HERE/tguest.bzImage
+STOCK_INITRD=$HERE/stock-initramfs.cpio.gz
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/mvltest.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+n=0
+fails=0
+skips=0
+
+plan() {
+	echo "TAP version 13"
+	echo "1..$1"
+}
+
+ok() {
+	n=$((n + 1))
+	echo "ok $n $1"
+}
+
+not_ok() {
+	n=$((n + 1))
+	fails=$((fails + 1))
+	echo "not ok $n $1"
+}
+
+skip() {
+	n=$((n + 1))
+	skips=$((skips + 1))
+	echo "ok $n $1 # SKIP $2"
+}
+
+# Show a file as TAP diagnostics.
+diag() {
+	sed 's/^/#   /' "$@"
+}
+
+# check DESCRIPTION COMMAND...: one test line from one command's status.
+check() {
+	desc=$1
+	shift
+	if "$@"; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+	fi
+}
+
+# has FILE TEXT: the file holds the text (a fixed string).
+has() {
+	grep -qF -- "$2" "$1" || {
+		echo "# expected \"$2\" in $(basename "$1"):"
+		diag "$1" | tail -n 15
+		return 1
+	}
+}
+
+finish() {
+	[ $fails = 0 ] || exit 1
+	[ $n -gt 0 ] && [ $skips = $n ] && exit 4
+	exit 0
+}
+
+# The test host is where destructive checks (hiding /dev/kvm) are allowed.
+in_testhost() {
+	[ -f /lib/megavirt/testhost-runner.sh ]
+}
+
+# KVM: load the module if we may; true if /dev/kvm is there to use.
+have_kvm() {
+	if [ ! -c /dev/kvm ] && in_testhost; then
+		modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
+	fi
+	[ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]
+}
+
+# run NAME ARGS...: mvlaunch ARGS with stdout+stderr in $WORK/NAME.out
+# and the exit status in $rc.
+run() {
+	name=$1
+	shift
+	"$MVLAUNCH" "$@" > "$WORK/$name.out" 2>&1 < /dev/null
+	rc=$?
+	out=$WORK/$name.out
+}
+
+# expect_rc WANT: compare $rc, showing the output when it differs.
+expect_rc() {
+	[ "$rc" = "$1" ] && return 0
+	echo "# exit status $rc, expected $1:"
+	diag "$out" | tail -n 25
+	return 1
+}
+
+# wait_for FILE TEXT SECONDS: until the file holds the text.
+wait_for() {
+	i=0
+	while [ $i -lt $(($3 * 10)) ]; do
+		grep -qF -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "# timed out after $3 s waiting for \"$2\" in $(basename "$1")"
+	diag "$1" | tail -n 15
+	return 1
+}
+
+# The children of process $1, one per line.
+children() {
+	cat /proc/"$1"/task/*/children 2>/dev/null | tr ' ' '\n' | grep .
+}
+
+# Process $1 holds no capability in any set, and cannot gain one.
+caps_all_clear() {
+	grep -E '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs):' /proc/"$1"/status \
+		> "$WORK/caps"
+	if grep -E '^Cap' "$WORK/caps" | grep -qv '0000000000000000$' ||
+	    ! grep -q '^NoNewPrivs:[[:space:]]*1' "$WORK/caps"; then
+		diag "$WORK/caps"
+		return 1
+	fi
+}

@@ -1,0 +1,40 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Issue 4, item 1: the test host's own stock Debian kernel boots under
+# mvlaunch on KVM to userspace, its virtio console, rng and the ready
+# marker work, `poweroff` ends it with status 0, and a panic is reported
+# as a panic with its reason.  Nested KVM on TCG is slow: ~13 s a boot.
+. "$(dirname "$0")/lib.sh"
+
+KERNEL=${MV_HOST_KERNEL:-/boot/vmlinuz}
+plan 6
+if ! have_kvm || [ ! -f "$KERNEL" ]; then
+	i=0
+	while [ $i -lt 6 ]; do
+		skip "stock boot" "needs KVM and $KERNEL"
+		i=$((i + 1))
+	done
+	finish
+fi
+MEM="--mem 256M"
+
+t0=$(cut -d' ' -f1 /proc/uptime)
+run boot $MEM --append mvt.stock=poweroff "$KERNEL" "$STOCK_INITRD"
+t1=$(cut -d' ' -f1 /proc/uptime)
+echo "# stock kernel to poweroff: $(echo "$t1 - $t0" | bc) s"
+grep -E 'Linux version|megavirt-guest|hvc0:|hwrng:|reboot: Power' "$out" |
+	sed 's/^/#   /'
+check "poweroff ends the stock guest with status 0" expect_rc 0
+check "it reached userspace (ready marker on ttyS0)" \
+	has "$out" "megavirt-guest: ready"
+check "virtio console: hvc0 carries userspace output" \
+	has "$out" "hvc0: hello from guest 0"
+check "virtio-rng is the guest's hardware RNG" \
+	has "$out" "hwrng: virtio_rng.0 gives bytes"
+
+run panic $MEM --append mvt.stock=panic "$KERNEL" "$STOCK_INITRD"
+check "a panic gives status 1" expect_rc 1
+check "the panic is reported with the kernel's reason" \
+	has "$out" "guest 0: panic: sysrq triggered crash"
+finish

@@ -1,0 +1,48 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Issue 4, item 2: four stock guests at once all reach userspace; killing
+# one guest's process leaves the other three running; SIGTERM stops the
+# fleet and the summary accounts for each guest.  Four is the most a
+# one-vCPU test host runs safely under nested KVM.
+. "$(dirname "$0")/lib.sh"
+
+KERNEL=${MV_HOST_KERNEL:-/boot/vmlinuz}
+plan 4
+if ! have_kvm || [ ! -f "$KERNEL" ]; then
+	i=0
+	while [ $i -lt 4 ]; do
+		skip "stock fleet" "needs KVM and $KERNEL"
+		i=$((i + 1))
+	done
+	finish
+fi
+
+"$MVLAUNCH" --count 4 --mem 256M --append mvt.stock=hang "$KERNEL" \
+	"$STOCK_INITRD" > "$WORK/fleet.out" 2>&1 &
+pid=$!
+up=0
+for g in 0 1 2 3; do
+	wait_for "$WORK/fleet.out" "guest $g: megavirt-guest: ready" 400 &&
+		up=$((up + 1))
+done
+check "four stock guests reach userspace" [ $up = 4 ]
+
+victim=$(children $pid | head -n 1)
+[ -n "$victim" ] && kill -KILL "$victim"
+sleep 5
+alive=0
+for c in $(children $pid); do
+	kill -0 "$c" 2>/dev/null && alive=$((alive + 1))
+done
+check "killing one guest's process leaves three running" [ $alive = 3 ]
+
+kill -TERM $pid
+wait $pid
+rc=$?
+out=$WORK/fleet.out
+grep '^mvlaunch:' "$out" | sed 's/^/#   /'
+check "SIGTERM stops the fleet: status 143" expect_rc 143
+check "the summary: 4 came up, 1 crashed, 3 stopped" \
+	has "$out" "4 guests: 4 came up; 0 powered off, 0 rebooted, 0 panicked, 1 crashed, 3 stopped"
+finish
