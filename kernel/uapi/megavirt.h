@@ -18,6 +18,7 @@
 
 #include <linux/types.h>
 #include <linux/ioctl.h>
+#include <linux/const.h>
 
 /*
  * The ABI version moves only when an existing ioctl changes meaning.  New
@@ -51,11 +52,11 @@ struct mv_host_info {
 	__u64 reserved[4];	/* out: zero */
 };
 
-#define MV_HOST_KPTI		(1U << 0)	/* page table isolation is on */
-#define MV_HOST_SMAP		(1U << 1)
-#define MV_HOST_SMEP		(1U << 2)
-#define MV_HOST_UMIP		(1U << 3)
-#define MV_HOST_LA57		(1U << 4)	/* 5-level paging is in use */
+#define MV_HOST_KPTI		_BITUL(0)	/* page table isolation is on */
+#define MV_HOST_SMAP		_BITUL(1)
+#define MV_HOST_SMEP		_BITUL(2)
+#define MV_HOST_UMIP		_BITUL(3)
+#define MV_HOST_LA57		_BITUL(4)	/* 5-level paging is in use */
 
 #define MV_GET_HOST_INFO	_IOWR(MEGAVIRT_IOCTL_BASE, 0xe1, struct mv_host_info)
 

@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Count results in the runner's TAP (scripts/testhost-runner.sh).  A test
+# case is a nested "# ok"/"# not ok" line from a program's own TAP.  A
+# program that printed no case of its own counts as one case by its outer
+# line; a program whose outer line failed although none of its cases did
+# (it crashed, hung or exited badly after its last case) adds one failure.
+# Prints "PASSED FAILED SKIPPED".
+
+function outer(line) {
+	if (cases == 0) {
+		if (line ~ /^not ok/)
+			failed++
+		else if (line ~ /# SKIP/)
+			skipped++
+		else
+			passed++
+	} else if (line ~ /^not ok/ && case_failed == 0) {
+		failed++
+	}
+	cases = 0
+	case_failed = 0
+}
+
+/^# (ok|not ok) [0-9]/ {
+	cases++
+	if ($0 ~ /^# not ok/) {
+		failed++
+		case_failed++
+	} else if ($0 ~ /# SKIP/) {
+		skipped++
+	} else {
+		passed++
+	}
+	next
+}
+/^(ok|not ok) [0-9]/ { outer($0) }
+END { printf "%d %d %d\n", passed, failed, skipped }

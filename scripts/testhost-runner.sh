@@ -1,0 +1,67 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The test runner that runs inside the test host (busybox sh), and on the
+# build machine for its own self-test.  It reads a list of test programs,
+# one per line as "<timeout-seconds> <path relative to ROOT>", runs each in
+# a session of its own so that a hang can be killed with everything it
+# started, and prints kselftest-style TAP: one "ok"/"not ok" line per
+# program, with the program's own output nested under "# ".
+#
+# usage: testhost-runner.sh LIST ROOT [FIRST-NUMBER]
+list=$1
+root=$2
+n=${3:-0}
+work=${TMPDIR:-/tmp}/mvrun.$$
+mkdir -p "$work"
+
+run_one() {
+	timeout=$1
+	prog=$2
+	name=$3
+	rm -f "$work/pid" "$work/rc" "$work/timedout"
+
+	echo "# selftests: $name"
+	{
+		cd "$(dirname "$root/$prog")" &&
+		setsid sh -c 'echo $$ > "$1"; shift; exec "$@"' sh \
+			"$work/pid" "$root/$prog" 2>&1 </dev/null
+		echo $? > "$work/rc"
+	} | sed 's/^/# /' &
+	pipe=$!
+
+	# The watchdog: past the limit, kill the whole session of the test.
+	(
+		sleep "$timeout"
+		[ -f "$work/rc" ] && exit 0
+		touch "$work/timedout"
+		pid=$(cat "$work/pid" 2>/dev/null)
+		[ -n "$pid" ] && kill -9 "-$pid" 2>/dev/null
+		kill -KILL "$pid" 2>/dev/null
+	) &
+	dog=$!
+
+	wait $pipe
+	kill $dog 2>/dev/null
+	wait $dog 2>/dev/null
+
+	n=$((n + 1))
+	rc=$(cat "$work/rc" 2>/dev/null)
+	if [ -f "$work/timedout" ]; then
+		echo "not ok $n selftests: $name # TIMEOUT ${timeout}s"
+	elif [ "$rc" = 0 ]; then
+		echo "ok $n selftests: $name"
+	elif [ "$rc" = 4 ]; then
+		echo "ok $n selftests: $name # SKIP"
+	else
+		echo "not ok $n selftests: $name # exit=${rc:-none}"
+	fi
+}
+
+while read -r timeout prog; do
+	case "$timeout" in ''|'#'*) continue ;; esac
+	name=$(echo "$prog" | sed 's|/|: |')
+	run_one "$timeout" "$prog" "$name"
+done < "$list"
+rm -rf "$work"
+echo "# runner: $n programs run"
