@@ -2,12 +2,14 @@
 /*
  * /dev/megavirt: the door a launcher knocks on.  Read after main.c.
  *
- * One open file will be one guest.  For now the door only answers the two
- * questions every launcher asks first (which ABI, which host) and turns away
- * everything else with the error a caller can act on: -ENOTTY for an ioctl
- * it does not know, -EFAULT for a pointer it cannot follow and -EINVAL for
- * a structure whose declared size makes no sense.  None of these is worth a
- * line in the host's log: a launcher cannot make this module warn.
+ * One open file is one guest, made by MV_CREATE_GUEST and gone when the
+ * file is.  Before that the door answers the two questions every launcher
+ * asks first (which ABI, which host).  Whatever a caller gets wrong earns
+ * the error it can act on: -ENOTTY for an ioctl we do not know, -EFAULT for
+ * a pointer we cannot follow, -EINVAL for a structure that makes no sense,
+ * -EIO for a guest used from another process than the one whose memory it
+ * lives in.  None of these is worth a line in the host's log: a launcher
+ * cannot make this module warn.
  */
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -40,22 +42,104 @@ static long get_host_info(struct mv_host_info __user *uinfo)
 	return 0;
 }
 
+static long create_guest(struct file *file, void __user *arg)
+{
+	struct mv_guest_config cfg;
+	struct mv_guest *g;
+
+	if (copy_from_user(&cfg, arg, sizeof(cfg)))
+		return -EFAULT;
+	if (READ_ONCE(file->private_data))
+		return -EEXIST;
+	if (!current->mm)
+		return -EINVAL;
+	g = mv_guest_create(&cfg);
+	if (IS_ERR(g))
+		return PTR_ERR(g);
+	if (cmpxchg(&file->private_data, NULL, g)) {
+		mv_guest_destroy(g);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+static long guest_ioctl(struct mv_guest *g, unsigned int cmd, void __user *arg)
+{
+	struct mv_regs regs;
+	long err;
+
+	/* The switcher and guest memory live in the creator's mm only. */
+	if (current->mm != g->mm)
+		return -EIO;
+	if (mutex_lock_killable(&g->lock))
+		return -EINTR;
+	switch (cmd) {
+	case MV_GET_REGS:
+		err = mv_get_regs(g, &regs);
+		if (!err && copy_to_user(arg, &regs, sizeof(regs)))
+			err = -EFAULT;
+		break;
+	case MV_SET_REGS:
+		err = -EFAULT;
+		if (!copy_from_user(&regs, arg, sizeof(regs)))
+			err = mv_set_regs(g, &regs);
+		break;
+	case MV_RUN:
+		err = mv_run(g, arg);
+		break;
+	default:
+		err = -ENOTTY;
+	}
+	mutex_unlock(&g->lock);
+	return err;
+}
+
 static long mv_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
+	struct mv_guest *g = READ_ONCE(file->private_data);
+
 	switch (cmd) {
 	case MV_GET_ABI_VERSION:
 		return MEGAVIRT_ABI_VERSION;
 	case MV_GET_HOST_INFO:
 		return get_host_info((struct mv_host_info __user *)arg);
+	case MV_CREATE_GUEST:
+		return create_guest(file, (void __user *)arg);
+	case MV_GET_REGS:
+	case MV_SET_REGS:
+	case MV_RUN:
+		if (!g)
+			return -EINVAL;
+		return guest_ioctl(g, cmd, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
 }
 
+/*
+ * misc_open() leaves the miscdevice in private_data; we keep the guest
+ * there instead, and there is none yet.
+ */
+static int mv_open(struct inode *inode, struct file *file)
+{
+	file->private_data = NULL;
+	return 0;
+}
+
+static int mv_release(struct inode *inode, struct file *file)
+{
+	struct mv_guest *g = file->private_data;
+
+	if (g)
+		mv_guest_destroy(g);
+	return 0;
+}
+
 static const struct file_operations mv_fops = {
 	.owner		= THIS_MODULE,
 	.unlocked_ioctl	= mv_ioctl,
-	.compat_ioctl	= compat_ptr_ioctl,
+	.open		= mv_open,
+	.release	= mv_release,
 	.llseek		= noop_llseek,
 };
 

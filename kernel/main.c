@@ -102,9 +102,14 @@ static int __init mv_init(void)
 		return err;
 	note_host();
 
-	err = mv_device_register();
+	err = mv_switcher_init();
 	if (err)
 		return err;
+	err = mv_device_register();
+	if (err) {
+		mv_switcher_exit();
+		return err;
+	}
 	pr_info("ready: /dev/megavirt, ABI version %d\n", MEGAVIRT_ABI_VERSION);
 	return 0;
 }
@@ -112,6 +117,7 @@ static int __init mv_init(void)
 static void __exit mv_exit(void)
 {
 	mv_device_unregister();
+	mv_switcher_exit();
 }
 
 module_init(mv_init);

@@ -2,11 +2,15 @@
 /*
  * megavirt.ko's private header, and its table of contents: each block below
  * names a file and the functions it offers the others.  Read the files in
- * this order: main.c (is this host fit?), device.c (/dev/megavirt).
+ * this order: main.c (is this host fit?), device.c (/dev/megavirt),
+ * guest.c (a guest's birth and death), run.c (the run loop), switcher.h,
+ * switcher.S and switcher_setup.c (the world switch), mmu.c (shadow page
+ * tables), hypercalls.c.
  */
 #ifndef _MV_H
 #define _MV_H
 
+#include <linux/mutex.h>
 #include <linux/types.h>
 #include <linux/printk.h>
 
@@ -15,11 +19,116 @@
 #undef pr_fmt
 #define pr_fmt(fmt) "megavirt: " fmt
 
+struct mm_struct;
+struct page;
+
+/*
+ * The trap frame at the end of the register page, as switcher.S pushes it
+ * (the MV_FR_* offsets in switcher.h).
+ */
+struct mv_frame {
+	u64 fs_base, gs_base, cr2;
+	u64 r15, r14, r13, r12, r11, r10, r9, r8;
+	u64 rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	u64 vector, errcode;
+	u64 rip, cs, rflags, rsp, ss;
+};
+
+/* A tree of page tables for the hypervisor hole (switcher_setup.c). */
+struct mv_sw_tree {
+	u64 top;		/* the entry for the root's slot 256 */
+	u64 *p4d, *pud, *pmd;	/* no p4d with 4-level paging */
+	u64 **pte;
+	unsigned int nr_pte;
+};
+
+/* A shadow root: the hardware's view of one guest address space (mmu.c). */
+struct mv_shadow {
+	u64 gcr3;		/* the guest's root, guest-physical */
+	u64 *top;		/* PML5 or PML4, as the host pages */
+	u64 *l4[2];		/* the PML4s for the guest's lower/upper half */
+};
+
+/* One guest: one open /dev/megavirt, one vCPU. */
+struct mv_guest {
+	struct mutex lock;		/* serialises the ioctls */
+	struct mm_struct *mm;		/* the launcher's; guest memory is in it */
+	u64 mem_base, mem_size;
+	u64 mmio_base, mmio_size;
+
+	struct page *regs_page;		/* mapped at MV_SW_REGS for the guest */
+	struct mv_frame *frame;		/* its trap frame */
+	u64 cr3;			/* guest-physical root */
+	u32 pkru;			/* the guest's PKRU */
+
+	struct mv_sw_tree sw;		/* the guest's view of the hole */
+	int sw_cpu;			/* whose area it maps, -1 for none */
+	struct mv_shadow shadow;
+
+	u64 shared_gpa;			/* MV_HC_INIT's page, 0 until then */
+
+	/* What the launcher must see, and what it owes us. */
+	struct mv_run exit;
+	bool dead;			/* exit holds the end, for good */
+	u32 awaiting;			/* MV_EXIT_* whose answer is due */
+};
+
 /* main.c: what the host looked like when the module was loaded. */
 void mv_fill_host_info(struct mv_host_info *info);
 
 /* device.c: /dev/megavirt. */
 int mv_device_register(void);
 void mv_device_unregister(void);
+
+/* guest.c: creation, destruction, and the one way to die. */
+struct mv_guest *mv_guest_create(const struct mv_guest_config *cfg);
+void mv_guest_destroy(struct mv_guest *g);
+int mv_get_regs(struct mv_guest *g, struct mv_regs *r);
+int mv_set_regs(struct mv_guest *g, const struct mv_regs *r);
+__printf(2, 3) void mv_kill(struct mv_guest *g, const char *fmt, ...);
+void mv_end(struct mv_guest *g, u32 reason, u32 origin, const char *msg);
+int mv_read_gpa(struct mv_guest *g, void *dst, u64 gpa, size_t len);
+int mv_write_gpa(struct mv_guest *g, u64 gpa, const void *src, size_t len);
+
+/* run.c: the run loop. */
+long mv_run(struct mv_guest *g, struct mv_run __user *urun);
+
+/* switcher_setup.c: the switcher's pages and page tables. */
+extern unsigned long mv_sw_base;
+int mv_switcher_init(void);
+void mv_switcher_exit(void);
+unsigned long mv_sw_area(int cpu);
+unsigned long mv_sw_entry(int cpu);
+unsigned long mv_sw_lstar(int cpu);
+unsigned long mv_sw_cstar(int cpu);
+void *mv_sw_host_page(int cpu);
+void *mv_sw_tables_page(int cpu);
+void mv_sw_tss_unbusy(int cpu);
+int mv_sw_tree_alloc(struct mv_sw_tree *t, unsigned int nr_pte);
+void mv_sw_tree_free(struct mv_sw_tree *t);
+void mv_sw_tree_map_cpu(struct mv_sw_tree *t, int *mapped, int cpu,
+			struct page *regs);
+int mv_sw_guest_get(struct mm_struct *mm);
+void mv_sw_guest_put(struct mm_struct *mm);
+
+/*
+ * switcher.S: the code copied into every CPU's area and its entries, the
+ * way in, and the way to the host's interrupt handlers.
+ */
+extern const char mv_sw_blob_start[], mv_sw_blob_end[];
+extern const char mv_sw_enter[], mv_sw_syscall64[], mv_sw_syscall32[];
+extern const char mv_sw_idt_stubs[];
+void mv_switch_to_guest(unsigned long entry, unsigned long cr3);
+void mv_call_host_handler(unsigned long handler);
+
+/* mmu.c: shadow page tables. */
+int mv_mmu_init(struct mv_guest *g);
+void mv_mmu_destroy(struct mv_guest *g);
+int mv_mmu_new_root(struct mv_guest *g, u64 gcr3);
+u64 mv_mmu_hw_cr3(struct mv_guest *g);
+void mv_mmu_page_fault(struct mv_guest *g, u64 cr2, u64 errcode);
+
+/* hypercalls.c */
+void mv_hypercall(struct mv_guest *g);
 
 #endif /* _MV_H */

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hypercalls: "int $0x1f" from the guest kernel.  Read after mmu.c.
+ *
+ * The number is in %rax, the arguments in %rdi, %rsi, %rdx, %rcx and %r8,
+ * and the answer goes back in %rax (Documentation/abi.rst).  The gate has
+ * DPL 1, so only the guest kernel gets here; the CPU has already moved the
+ * saved RIP past the instruction.  A number we do not know returns
+ * -MV_ENOSYS: that is how a guest finds out what this module offers.
+ */
+#include <linux/string.h>
+#include <asm/tsc.h>
+
+#include "mv.h"
+
+/* Hand the call to the launcher: MV_RUN returns, its answer comes next. */
+static void to_launcher(struct mv_guest *g)
+{
+	struct mv_frame *f = g->frame;
+
+	memset(&g->exit, 0, sizeof(g->exit));
+	g->exit.exit_reason = MV_EXIT_HYPERCALL;
+	g->exit.hypercall.nr = f->rax;
+	g->exit.hypercall.args[0] = f->rdi;
+	g->exit.hypercall.args[1] = f->rsi;
+	g->exit.hypercall.args[2] = f->rdx;
+	g->exit.hypercall.args[3] = f->rcx;
+	g->exit.hypercall.args[4] = f->r8;
+	g->awaiting = MV_EXIT_HYPERCALL;
+}
+
+static u64 hc_init(struct mv_guest *g, u64 gpa)
+{
+	struct mv_shared sh = {
+		.tsc_khz = tsc_khz,
+		.switcher_base = mv_sw_base,
+		.switcher_size = 1ULL << 39,
+	};
+
+	if (g->shared_gpa)
+		return -EBUSY;
+	if ((gpa & ~PAGE_MASK) || mv_write_gpa(g, gpa, &sh, sizeof(sh))) {
+		mv_kill(g, "MV_HC_INIT with shared page at gpa %#llx, outside its memory",
+			gpa);
+		return 0;
+	}
+	g->shared_gpa = gpa;
+	return 0;
+}
+
+static u64 hc_shutdown(struct mv_guest *g, u64 kind, u64 gpa, u64 len)
+{
+	char msg[MV_REASON_LEN] = "";
+
+	if (kind > MV_SHUTDOWN_CRASH)
+		return -MV_ENOSYS;
+	len = min_t(u64, len, sizeof(msg) - 1);
+	if (len && mv_read_gpa(g, msg, gpa, len))
+		strscpy(msg, "(reason outside guest memory)", sizeof(msg));
+	msg[len] = '\0';
+	if (kind == MV_SHUTDOWN_POWEROFF)
+		mv_end(g, MV_EXIT_SHUTDOWN, 0, msg);
+	else if (kind == MV_SHUTDOWN_REBOOT)
+		mv_end(g, MV_EXIT_REBOOT, 0, msg);
+	else
+		mv_end(g, MV_EXIT_CRASH, MV_CRASH_GUEST, msg);
+	return 0;
+}
+
+void mv_hypercall(struct mv_guest *g)
+{
+	struct mv_frame *f = g->frame;
+	u64 ret = 0;
+
+	if (f->rax >= MV_HC_LAUNCHER_BASE || f->rax == MV_HC_CONSOLE_WRITE) {
+		to_launcher(g);
+		return;
+	}
+	switch (f->rax) {
+	case MV_HC_NOP:
+		break;
+	case MV_HC_INIT:
+		ret = hc_init(g, f->rdi);
+		break;
+	case MV_HC_SHUTDOWN:
+		ret = hc_shutdown(g, f->rdi, f->rsi, f->rdx);
+		break;
+	case MV_HC_NEW_PGTABLE:
+	case MV_HC_FLUSH_TLB:
+	case MV_HC_SET_PTE:
+		/*
+		 * Until the shadow keeps several roots, every change of
+		 * address space or of a mapping starts the shadow afresh.
+		 */
+		if (mv_mmu_new_root(g, f->rax == MV_HC_NEW_PGTABLE ? f->rdi : g->cr3))
+			mv_kill(g, "out of memory for shadow page tables");
+		break;
+	default:
+		ret = -MV_ENOSYS;
+	}
+	f->rax = ret;
+}

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The run loop: MV_RUN lands here.  Read after guest.c, before switcher.h.
+ *
+ * Each turn of the loop puts the CPU in the state that keeps ring 1
+ * harmless, runs the guest until something takes it out, puts the host's
+ * state back, and only then looks at why the guest stopped.  A host
+ * interrupt that arrived meanwhile is handed to the host's own handler
+ * before interrupts come back on, so the host never loses a tick to a
+ * guest; everything else (hypercalls, page faults, the guest's mistakes)
+ * is dealt with in ordinary process context, where we may sleep.  The loop
+ * returns to the launcher when the guest needs it, when the guest is dead,
+ * or when a signal is pending.
+ */
+#include <linux/hw_breakpoint.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/uaccess.h>
+#include <asm/apic.h>
+#include <asm/debugreg.h>
+#include <asm/desc.h>
+#include <asm/fpu/api.h>
+#include <asm/msr.h>
+#include <asm/special_insns.h>
+#include <asm/sync_core.h>
+#include <asm/tlbflush.h>
+#include <asm/traps.h>
+
+#include "mv.h"
+#include "switcher.h"
+
+/* What the host had in the MSRs the guest must not see. */
+struct host_msrs {
+	u64 kernel_gs_base, lstar, cstar, sysenter_cs;
+};
+
+static bool canonical48(u64 va)
+{
+	return (u64)((s64)(va << 16) >> 16) == va;
+}
+
+/*
+ * The guest's state must be one the CPU accepts, or the iret into it
+ * faults inside the switcher.  That would be survivable (switcher.S turns
+ * it into MV_TRAP_SWITCHER) but tells the launcher less than this does.
+ */
+static bool state_ok(struct mv_guest *g)
+{
+	struct mv_frame *f = g->frame;
+
+	if (WARN_ON_ONCE(!(f->cs & 3)))
+		return false;
+	if (!canonical48(f->rip)) {
+		mv_kill(g, "rip %#llx is not a canonical address", f->rip);
+		return false;
+	}
+	if (!canonical48(f->fs_base) || !canonical48(f->gs_base)) {
+		mv_kill(g, "fs/gs base %#llx/%#llx not canonical", f->fs_base,
+			f->gs_base);
+		return false;
+	}
+	f->rflags &= ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM | X86_EFLAGS_VIF |
+		       X86_EFLAGS_VIP | X86_EFLAGS_NT);
+	f->rflags |= X86_EFLAGS_FIXED | X86_EFLAGS_IF;
+	return true;
+}
+
+/* The host page: what the switcher needs to restore our tables. */
+static void fill_host_page(int cpu)
+{
+	void *host = mv_sw_host_page(cpu);
+	struct desc_ptr *rw = host + MV_HO_GDTR_RW;
+
+	*(u64 *)(host + MV_HO_TSS_DESC) =
+		(unsigned long)&get_cpu_gdt_rw(cpu)[GDT_ENTRY_TSS];
+	native_store_gdt(host + MV_HO_GDTR);
+	rw->address = (unsigned long)get_cpu_gdt_rw(cpu);
+	rw->size = GDT_SIZE - 1;
+	store_idt(host + MV_HO_IDTR);
+}
+
+/*
+ * SYSCALL goes to the switcher while the guest runs, SYSENTER faults
+ * (a zero code selector), and MSR_KERNEL_GS_BASE holds the host's CR3 for
+ * the way out.  Restoring them is for after the switch.
+ */
+static void switch_msrs(int cpu, struct host_msrs *h)
+{
+	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+	rdmsrl(MSR_LSTAR, h->lstar);
+	rdmsrl(MSR_CSTAR, h->cstar);
+	rdmsrl(MSR_IA32_SYSENTER_CS, h->sysenter_cs);
+	wrmsrl(MSR_LSTAR, mv_sw_lstar(cpu));
+	wrmsrl(MSR_CSTAR, mv_sw_cstar(cpu));
+	wrmsrl(MSR_IA32_SYSENTER_CS, 0);
+	wrmsrl(MSR_KERNEL_GS_BASE, __read_cr3());
+}
+
+/* Returns true if an NMI hit the switcher while the guest's MSRs were in. */
+static bool restore_msrs(const struct host_msrs *h)
+{
+	u64 kgs;
+
+	rdmsrl(MSR_KERNEL_GS_BASE, kgs);
+	wrmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+	wrmsrl(MSR_LSTAR, h->lstar);
+	wrmsrl(MSR_CSTAR, h->cstar);
+	wrmsrl(MSR_IA32_SYSENTER_CS, h->sysenter_cs);
+	return kgs & BIT_ULL(MV_NMI_SEEN_BIT);
+}
+
+/*
+ * Hand the host what was its own: an NMI is sent again (an NMI taken from
+ * the guest left NMIs blocked until the next iret, hence iret_to_self),
+ * and an external interrupt goes to the handler in the host's IDT.
+ */
+static void give_back(int cpu, u64 vector, bool nmi_seen)
+{
+	if (vector == X86_TRAP_NMI || nmi_seen) {
+		apic->send_IPI_mask(cpumask_of(cpu), NMI_VECTOR);
+		if (vector == X86_TRAP_NMI)
+			iret_to_self();
+	}
+	if (vector >= FIRST_EXTERNAL_VECTOR && vector < NR_VECTORS &&
+	    vector != IA32_SYSCALL_VECTOR) {
+		struct desc_ptr idt;
+
+		store_idt(&idt);
+		mv_call_host_handler(gate_offset((gate_desc *)idt.address + vector));
+	}
+}
+
+/*
+ * One trip into the guest and back, with interrupts off.  Returns the
+ * vector that brought the guest out.
+ */
+static u64 run_once(struct mv_guest *g)
+{
+	int cpu = smp_processor_id();
+	void *host = mv_sw_host_page(cpu);
+	bool have_pkru = cpu_feature_enabled(X86_FEATURE_OSPKE);
+	unsigned long dr7 = 0;
+	struct host_msrs msrs;
+	u32 host_pkru = 0;
+	u64 vector, fault;
+	bool nmi_seen;
+
+	/* No host global page may survive into the guest's address space. */
+	if (__read_cr4() & X86_CR4_PGE)
+		cr4_clear_bits(X86_CR4_PGE);
+	if (g->sw_cpu != cpu)
+		mv_sw_tree_map_cpu(&g->sw, &g->sw_cpu, cpu, g->regs_page);
+	mv_sw_tss_unbusy(cpu);
+	fill_host_page(cpu);
+	switch_msrs(cpu, &msrs);
+	if (hw_breakpoint_active()) {
+		get_debugreg(dr7, 7);
+		set_debugreg(0, 7);
+	}
+	if (have_pkru) {
+		host_pkru = rdpkru();
+		if (host_pkru != g->pkru)
+			wrpkru(g->pkru);
+	}
+
+	mv_switch_to_guest(mv_sw_entry(cpu), mv_mmu_hw_cr3(g));
+
+	if (have_pkru) {
+		g->pkru = rdpkru();
+		if (g->pkru != host_pkru)
+			wrpkru(host_pkru);
+	}
+	if (dr7)
+		hw_breakpoint_restore();
+	nmi_seen = restore_msrs(&msrs);
+
+	vector = g->frame->vector;
+	fault = *(u64 *)(host + MV_HO_FAULT_VECTOR);
+	if (fault) {
+		/* The guest's registers did not make it; see switcher.S */
+		vector = MV_TRAP_SWITCHER;
+		g->frame->vector = vector;
+		g->frame->errcode = fault - 1;
+		g->frame->rip = *(u64 *)(host + MV_HO_FAULT_RIP);
+	}
+	give_back(cpu, vector, nmi_seen);
+	return vector;
+}
+
+static const char *const trap_names[32] = {
+	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO",
+	"#TS", "#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM",
+	"#VE", "#CP", "#22", "#23", "#24", "#25", "#26", "#27", "#HV", "#VC",
+	"#SX", "#31",
+};
+
+/* Why the guest stopped, in process context with interrupts on. */
+static void handle_exit(struct mv_guest *g, u64 vector)
+{
+	struct mv_frame *f = g->frame;
+
+	switch (vector) {
+	case MV_HCALL_VECTOR:
+		mv_hypercall(g);
+		return;
+	case X86_TRAP_PF:
+		mv_mmu_page_fault(g, f->cr2, f->errcode);
+		return;
+	case X86_TRAP_NMI:
+		return;
+	case MV_TRAP_SYSCALL:
+	case MV_TRAP_SYSCALL32:
+		mv_kill(g, "syscall at %#llx, and the guest has no syscall entry",
+			f->rip);
+		return;
+	case MV_TRAP_SWITCHER:
+		mv_kill(g, "the guest's state made the switcher fault (vector %llu at %#llx)",
+			f->errcode, f->rip);
+		return;
+	}
+	if (vector >= FIRST_EXTERNAL_VECTOR && vector < NR_VECTORS &&
+	    vector != IA32_SYSCALL_VECTOR)
+		return;	/* the host's interrupt, already handled */
+	if (vector < 32)
+		mv_kill(g, "%s (error %#llx) at %#llx with no handler",
+			trap_names[vector], f->errcode, f->rip);
+	else
+		mv_kill(g, "unexpected vector %llu at %#llx", vector, f->rip);
+}
+
+/* The launcher's answer to the exit it last saw. */
+static void complete_exit(struct mv_guest *g, const struct mv_run *run)
+{
+	if (g->awaiting == MV_EXIT_HYPERCALL)
+		g->frame->rax = run->hypercall.ret;
+	g->awaiting = 0;
+}
+
+long mv_run(struct mv_guest *g, struct mv_run __user *urun)
+{
+	struct mv_run run;
+	u64 vector;
+
+	if (copy_from_user(&run, urun, sizeof(run)))
+		return -EFAULT;
+	if (run.flags)
+		return -EINVAL;
+	if (!g->dead) {
+		if (g->awaiting)
+			complete_exit(g, &run);
+		memset(&g->exit, 0, sizeof(g->exit));
+	}
+
+	while (!g->dead && !g->awaiting) {
+		if (signal_pending(current))
+			return -EINTR;
+		cond_resched();
+		if (!state_ok(g))
+			break;
+
+		local_irq_disable();
+		if (need_resched()) {
+			local_irq_enable();
+			continue;
+		}
+		if (test_thread_flag(TIF_NEED_FPU_LOAD))
+			switch_fpu_return();
+		vector = run_once(g);
+		local_irq_enable();
+
+		handle_exit(g, vector);
+	}
+
+	if (copy_to_user(urun, &g->exit, sizeof(g->exit)))
+		return -EFAULT;
+	return 0;
+}

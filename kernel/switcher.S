@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The switcher: the only code that runs with a guest's page tables loaded.
+ * Read after switcher.h and run.c, before switcher.c.
+ *
+ * Everything between .Lblob and mv_sw_blob_end is never run where the
+ * module loader put it.  switcher.c copies it to the start of every CPU's
+ * switcher area (see switcher.h), where it is mapped at the same address in
+ * the host's view and in the running guest's.  Two consequences rule this
+ * file.  The code may only refer to itself and to its own CPU's area, with
+ * RIP-relative addresses that the assembler resolves inside this section
+ * (SW() below): a relative call or jump into host text would land
+ * somewhere else in the copy, and with the guest's CR3 loaded host text is
+ * not there at all.  And it may trust nothing the guest can write: the
+ * register page and the IST stacks are the guest's to scribble on while it
+ * runs, so nothing is read back from them that the CPU or the host did not
+ * put there after the guest stopped.
+ *
+ * The way in: run.c calls mv_switch_to_guest(), which calls the copy's
+ * mv_sw_enter with interrupts off.  It saves what it needs of the host in
+ * the host page, loads the guest's GDT, IDT and TSS, and only then the
+ * guest's CR3: from there on it sees what the guest sees, pops the guest's
+ * registers off the register page and irets to ring 1 (or 3).
+ *
+ * The way out: every one of the 256 vectors, and SYSCALL, lands on a stub
+ * that pushes a vector number and joins mv_sw_traps' common exit.  Since
+ * TSS.RSP0 points at the end of the register page, the CPU has already
+ * pushed the guest's RIP, CS, RFLAGS, RSP and SS there; we push the general
+ * registers below them, read CR2 and the FS/GS bases, and fetch the host's
+ * CR3 from MSR_KERNEL_GS_BASE, the one place ring 1 cannot see.  With the
+ * host's page tables back, the host page tells us the rest: GDT, TSS, IDT,
+ * segments, and the stack whose top holds the return address into
+ * mv_switch_to_guest().  What happened is then for run.c to decide.
+ */
+#include <linux/linkage.h>
+#include <asm/segment.h>
+#include <asm/msr-index.h>
+#include <asm/nospec-branch.h>
+#include <asm/unwind_hints.h>
+#include <asm/ibt.h>
+
+#include "switcher.h"
+
+/* An address in this CPU's switcher area, whichever CPU's copy runs. */
+#define SW(off)		(.Lblob + (off))(%rip)
+#define HOST(off)	SW(MV_SW_HOST + (off))
+#define FRAME(off)	SW(MV_SW_REGS + MV_FR_START + (off))
+
+/* Vectors for which the CPU pushes an error code itself. */
+#define HAS_ERRCODE(v)	((v) == 8 || ((v) >= 10 && (v) <= 14) || \
+			 (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
+
+	.text
+	.balign 64
+.Lblob:
+SYM_INNER_LABEL(mv_sw_blob_start, SYM_L_GLOBAL)
+
+/*
+ * mv_sw_enter(entry, guest_cr3): %rsi holds the CR3 of the guest's shadow
+ * root; interrupts are off and stay off until the iret.
+ */
+SYM_CODE_START_NOALIGN(mv_sw_enter)
+	UNWIND_HINT_FUNC
+	ENDBR
+	movq	%rsp, HOST(MV_HO_RSP)
+	movw	%ds, HOST(MV_HO_DS)
+	movw	%es, HOST(MV_HO_ES)
+	movw	%fs, HOST(MV_HO_FS)
+	movw	%gs, HOST(MV_HO_GS)
+	rdfsbase %rax
+	movq	%rax, HOST(MV_HO_FSBASE)
+	rdgsbase %rax
+	movq	%rax, HOST(MV_HO_GSBASE)
+	movq	$0, HOST(MV_HO_FAULT_VECTOR)
+
+	/*
+	 * IDT before TSS: in between, an NMI finds our IDT and the host's
+	 * TSS, and our NMI stub only flags it (see .Lnmi), using a few words
+	 * of the host's own NMI stack.  The other order would run the host's
+	 * NMI handler on our small stack.
+	 */
+	lgdt	SW(MV_SW_TABLES + MV_TB_GDTR)
+	lidt	SW(MV_SW_TABLES + MV_TB_IDTR)
+	movl	$MV_SEL_TSS, %eax
+	ltr	%ax
+
+	/* Null data segments: the guest loads its own if it wants them. */
+	xorl	%eax, %eax
+	movl	%eax, %ds
+	movl	%eax, %es
+	movl	%eax, %fs
+	movl	%eax, %gs
+
+	leaq	FRAME(0), %rsp
+	UNWIND_HINT_EMPTY
+	movq	%rsi, %cr3
+
+	/* The guest's view from here: this register page is the vCPU's. */
+	movq	MV_FR_FSBASE(%rsp), %rax
+	wrfsbase %rax
+	movq	MV_FR_GSBASE(%rsp), %rax
+	wrgsbase %rax
+	addq	$MV_FR_R15, %rsp
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rbp
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rbx
+	popq	%rax
+	addq	$16, %rsp		/* vector and error code */
+	iretq
+SYM_CODE_END(mv_sw_enter)
+
+/*
+ * SYSCALL from the guest, 64-bit (LSTAR) and compat (CSTAR).  The CPU left
+ * the guest's RSP in place and its RIP and RFLAGS in RCX and R11; SFMASK
+ * has cleared IF, TF, DF and AC.  Build the frame the CPU would have built
+ * for an exception from user mode and take the common exit.  SYSCALL does
+ * not say which ring it came from: a guest kernel that executes it is
+ * treated as its own user space, which harms no one but itself.
+ */
+.macro SYSCALL_STUB name cs vector
+SYM_CODE_START_NOALIGN(\name)
+	UNWIND_HINT_EMPTY
+	ENDBR
+	movq	%rsp, SW(MV_SW_STACKS + MV_ST_SYSCALL_RSP)
+	leaq	FRAME(MV_FR_SIZE), %rsp
+	pushq	$MV_SW_USER_DS
+	pushq	SW(MV_SW_STACKS + MV_ST_SYSCALL_RSP)
+	pushq	%r11
+	pushq	$\cs
+	pushq	%rcx
+	UNWIND_HINT_IRET_REGS
+	pushq	$0
+	pushq	$\vector
+	jmp	mv_sw_exit
+SYM_CODE_END(\name)
+.endm
+
+	.balign 16
+	SYSCALL_STUB mv_sw_syscall64, MV_SW_USER_CS, MV_TRAP_SYSCALL
+	.balign 16
+	SYSCALL_STUB mv_sw_syscall32, MV_SW_USER32_CS, MV_TRAP_SYSCALL32
+
+/*
+ * The IDT stubs, 16 bytes each so that switcher.c can point gate v at
+ * mv_sw_idt_stubs + 16 * v.  NMI, #DF and #MC arrive on IST stacks and take
+ * their own paths first.
+ */
+	.balign 16
+SYM_CODE_START_NOALIGN(mv_sw_idt_stubs)
+	vector = 0
+	.rept 256
+	.if HAS_ERRCODE(vector)
+	UNWIND_HINT_IRET_REGS offset=8
+	.else
+	UNWIND_HINT_IRET_REGS
+	.endif
+0:	ENDBR
+	.if vector == 2
+	jmp	.Lnmi
+	.elseif vector == 8
+	jmp	.Ldouble_fault
+	.elseif vector == 18
+	jmp	.Lmachine_check
+	.else
+	.if !HAS_ERRCODE(vector)
+	pushq	$0
+	.endif
+	pushq	$vector
+	jmp	mv_sw_exit
+	.endif
+	.fill	0b + 16 - ., 1, 0xcc
+	vector = vector + 1
+	.endr
+
+/*
+ * An NMI inside the switcher itself (the interrupted CS is ring 0) cannot
+ * be handed to the host yet: set bit 63 of MSR_KERNEL_GS_BASE, where the
+ * host's CR3 waits, and go back.  run.c sees the bit after the switch and
+ * sends the host the NMI again.  An NMI from the guest exits like any
+ * other vector.
+ */
+.Lnmi:
+	testb	$3, 8(%rsp)
+	jnz	1f
+	pushq	%rax
+	pushq	%rcx
+	pushq	%rdx
+	movl	$MSR_KERNEL_GS_BASE, %ecx
+	rdmsr
+	orl	$(1 << (MV_NMI_SEEN_BIT - 32)), %edx
+	wrmsr
+	popq	%rdx
+	popq	%rcx
+	popq	%rax
+	iretq
+1:	pushq	$0
+	pushq	$2
+	jmp	.List_to_frame
+
+.Ldouble_fault:
+	UNWIND_HINT_IRET_REGS offset=8
+	pushq	$8
+	testb	$3, 24(%rsp)
+	jz	.Lswitcher_fault
+	jmp	.List_to_frame
+
+.Lmachine_check:
+	UNWIND_HINT_IRET_REGS
+	pushq	$0
+	pushq	$18
+	testb	$3, 24(%rsp)
+	jz	.Lswitcher_fault
+
+/*
+ * A vector that arrived on an IST stack from the guest: move its frame to
+ * the register page, where the common exit expects it.
+ */
+.List_to_frame:
+	UNWIND_HINT_IRET_REGS offset=16
+	pushq	%rax
+	movq	8(%rsp), %rax
+	movq	%rax, FRAME(MV_FR_VECTOR)
+	movq	16(%rsp), %rax
+	movq	%rax, FRAME(MV_FR_ERRCODE)
+	movq	24(%rsp), %rax
+	movq	%rax, FRAME(MV_FR_RIP)
+	movq	32(%rsp), %rax
+	movq	%rax, FRAME(MV_FR_CS)
+	movq	40(%rsp), %rax
+	movq	%rax, FRAME(MV_FR_RFLAGS)
+	movq	48(%rsp), %rax
+	movq	%rax, FRAME(MV_FR_RSP)
+	movq	56(%rsp), %rax
+	movq	%rax, FRAME(MV_FR_SS)
+	popq	%rax
+	leaq	FRAME(MV_FR_VECTOR), %rsp
+	UNWIND_HINT_IRET_REGS offset=16
+	jmp	mv_sw_exit
+SYM_CODE_END(mv_sw_idt_stubs)
+
+/*
+ * The common exit.  On the stack: vector, error code, and the CPU's frame.
+ */
+SYM_CODE_START_NOALIGN(mv_sw_exit)
+	UNWIND_HINT_IRET_REGS offset=16
+	testb	$3, 24(%rsp)
+	jz	.Lswitcher_fault
+	pushq	%rax
+	pushq	%rbx
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	pushq	%rbp
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	subq	$MV_FR_R15, %rsp
+	UNWIND_HINT_EMPTY
+
+	/* The guest may have left AC or DF set; the host wants neither. */
+	pushq	$2
+	popfq
+	movq	%cr2, %rax
+	movq	%rax, MV_FR_CR2(%rsp)
+	rdfsbase %rax
+	movq	%rax, MV_FR_FSBASE(%rsp)
+	rdgsbase %rax
+	movq	%rax, MV_FR_GSBASE(%rsp)
+
+.Lhost_cr3:
+	movl	$MSR_KERNEL_GS_BASE, %ecx
+	rdmsr
+	shlq	$32, %rdx
+	orq	%rdx, %rax
+	btrq	$MV_NMI_SEEN_BIT, %rax
+	movq	%rax, %cr3
+
+	/*
+	 * The host's view again.  TSS before IDT, for the same reason as on
+	 * the way in.  ltr wants the TSS descriptor not busy and the GDT
+	 * writable, so it is done on the host's writable GDT.
+	 */
+.Lrestore_host:
+	UNWIND_HINT_EMPTY
+	lgdt	HOST(MV_HO_GDTR_RW)
+	movq	HOST(MV_HO_TSS_DESC), %rax
+	andb	$~0x02, 5(%rax)
+	movl	$(GDT_ENTRY_TSS * 8), %eax
+	ltr	%ax
+	lgdt	HOST(MV_HO_GDTR)
+	lidt	HOST(MV_HO_IDTR)
+	movw	HOST(MV_HO_DS), %ds
+	movw	HOST(MV_HO_ES), %es
+	movw	HOST(MV_HO_FS), %fs
+	movq	HOST(MV_HO_FSBASE), %rax
+	wrfsbase %rax
+	movw	HOST(MV_HO_GS), %gs
+	movq	HOST(MV_HO_GSBASE), %rax
+	wrgsbase %rax
+	movq	HOST(MV_HO_RSP), %rsp
+	UNWIND_HINT_FUNC
+	ANNOTATE_UNRET_SAFE
+	ret
+	int3
+
+/*
+ * A fault in ring 0, that is in the switcher: an iret the guest's state
+ * made fail, or a bug of ours.  The guest's registers are lost and the
+ * guest will die; record what and where in the host page and go home by
+ * the same road.
+ */
+.Lswitcher_fault:
+	UNWIND_HINT_IRET_REGS offset=16
+	movq	(%rsp), %rbx
+	incq	%rbx
+	movq	16(%rsp), %rbp
+	pushq	$2
+	popfq
+	movl	$MSR_KERNEL_GS_BASE, %ecx
+	rdmsr
+	shlq	$32, %rdx
+	orq	%rdx, %rax
+	btrq	$MV_NMI_SEEN_BIT, %rax
+	movq	%rax, %cr3
+	movq	%rbx, HOST(MV_HO_FAULT_VECTOR)
+	movq	%rbp, HOST(MV_HO_FAULT_RIP)
+	jmp	.Lrestore_host
+SYM_CODE_END(mv_sw_exit)
+
+SYM_INNER_LABEL(mv_sw_blob_end, SYM_L_GLOBAL)
+	int3
+
+/*
+ * From here on, ordinary module text, run in the host's context only.
+ *
+ * mv_switch_to_guest(entry, guest_cr3): the C-callable way in.  The
+ * callee-saved registers live on the host stack while the guest runs;
+ * mv_sw_enter saves the stack pointer with our return address on top.
+ */
+SYM_FUNC_START(mv_switch_to_guest)
+	pushq	%rbp
+	movq	%rsp, %rbp
+	pushq	%rbx
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	CALL_NOSPEC rdi
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbx
+	popq	%rbp
+	RET
+SYM_FUNC_END(mv_switch_to_guest)
+
+/*
+ * mv_call_host_handler(handler): a host interrupt arrived while the guest
+ * ran and the switcher took it.  Give it to the host's own IDT handler as
+ * if it had interrupted us here, with interrupts off: build the frame the
+ * CPU would have built and call the handler, whose iret comes back to us.
+ */
+SYM_FUNC_START(mv_call_host_handler)
+	pushq	%rbp
+	movq	%rsp, %rbp
+	andq	$-16, %rsp
+	pushq	$__KERNEL_DS
+	pushq	%rbp
+	pushfq
+	pushq	$__KERNEL_CS
+	CALL_NOSPEC rdi
+	leave
+	RET
+SYM_FUNC_END(mv_call_host_handler)

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What a test guest and its host-side test agree on: the guest's memory
+ * layout, the "ucall" numbers it reports through, and which behaviour a
+ * run selects.
+ */
+#ifndef CORE_GUEST_H
+#define CORE_GUEST_H
+
+#include "megavirt.h"
+
+/* Guest-physical (and, identity-mapped, virtual) layout. */
+#define G_MEM_SIZE	(4UL << 20)
+#define G_PML4		0x1000UL
+#define G_PDPT		0x2000UL
+#define G_PD		0x3000UL
+#define G_SHARED	0x4000UL
+#define G_SCRATCH	0x5000UL
+#define G_LOAD		0x100000UL
+#define G_STACK_TOP	0x300000UL
+
+/* Ucalls: hypercalls that leave the module for the test (MV_EXIT_HYPERCALL). */
+#define UCALL_DONE	(MV_HC_LAUNCHER_BASE + 0)	/* (value) */
+#define UCALL_ECHO	(MV_HC_LAUNCHER_BASE + 1)	/* (a0..a4): ret = sum */
+#define UCALL_FAIL	(MV_HC_LAUNCHER_BASE + 2)	/* (line, got, want) */
+#define UCALL_SYNC	(MV_HC_LAUNCHER_BASE + 3)	/* (value) */
+
+/* What the guest does, chosen by the test in %rdi. */
+enum guest_mode {
+	GM_ECHO,		/* launcher hypercalls, arguments checked */
+	GM_REGS,		/* registers survive a hypercall */
+	GM_NOP_LOOP,		/* %rsi in-module hypercalls */
+	GM_UNKNOWN_HC,		/* an unknown number answers -MV_ENOSYS */
+	GM_SPIN,		/* loop forever with interrupts on */
+	GM_SHUTDOWN,		/* MV_HC_SHUTDOWN kind %rsi */
+	GM_PRIV,		/* privileged instruction number %rsi */
+	GM_WRITE,		/* write to address %rsi */
+	GM_READ,		/* read from address %rsi */
+	GM_INT,			/* int $0x20 */
+	GM_SYSCALL,		/* syscall */
+	GM_UD2,			/* ud2 */
+	GM_DIV0,		/* divide by zero */
+	GM_INT3,		/* int3 */
+	GM_BAD_PGTABLE,		/* MV_HC_NEW_PGTABLE beyond memory */
+	GM_TOUCH,		/* write %rdx pages from %rsi, then done */
+};
+
+/* The privileged instructions GM_PRIV tries, in order. */
+#define PRIV_NAMES { "cli", "sti", "hlt", "mov %cr3", "wrmsr", "rdmsr", \
+	"in", "out", "lgdt", "lidt", "swapgs", "sysret", "invlpg",	 \
+	"mov %dr7", "clts", "ltr", "stac" }
+#define PRIV_COUNT	17
+
+#endif
