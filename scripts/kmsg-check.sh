@@ -9,7 +9,8 @@ log=$1
 bad='WARNING:|BUG:|Oops|general protection|watchdog: BUG|RCU stall|rcu_.*detected stall|Kernel panic|UBSAN:|KASAN:|kernel BUG at|refcount_t:|list_add corruption|list_del corruption'
 if grep -a -E -n "$bad" "$log" > "$log.bad"; then
 	echo "kernel log of the test host has $(wc -l < "$log.bad") bad line(s):"
-	sed 's/^/    /' "$log.bad"
+	head -n 20 "$log.bad" | sed 's/^/    /'
+	[ "$(wc -l < "$log.bad")" -le 20 ] || echo "    ... (all of them in $log.bad)"
 	exit 1
 fi
 rm -f "$log.bad"
