@@ -95,6 +95,15 @@ void mv_hypercall(struct mv_guest *g)
 		if (mv_mmu_new_root(g, f->rax == MV_HC_NEW_PGTABLE ? f->rdi : g->cr3))
 			mv_kill(g, "out of memory for shadow page tables");
 		break;
+	case MV_HC_LOAD_IDT:
+		ret = mv_load_idt(g, f->rdi, f->rsi);
+		break;
+	case MV_HC_SET_IDT_ENTRY:
+		ret = mv_set_idt_entry(g, f->rdi, f->rsi, f->rdx);
+		break;
+	case MV_HC_SET_STACK:
+		g->kstack = f->rdi;
+		break;
 	default:
 		ret = -MV_ENOSYS;
 	}

@@ -236,16 +236,15 @@ static u64 *shadow_leaf(struct mv_guest *g, u64 va)
 }
 
 /*
- * A page fault the guest took.  Returns with the shadow fixed, or the guest
- * dead; faults that are the guest's own are fatal until the guest can
- * register handlers (reflection comes with the IDT hypercalls).
+ * A page fault the guest took.  Returns with the shadow fixed, the fault
+ * handed to the guest's own handler (traps.c), or the guest dead.
  */
 void mv_mmu_page_fault(struct mv_guest *g, u64 cr2, u64 errcode)
 {
 	bool write = errcode & X86_PF_WRITE, user = errcode & X86_PF_USER;
 	bool fetch = errcode & X86_PF_INSTR;
 	struct page *page;
-	struct walk w;
+	struct walk w = { .fault = true };
 	u64 *leaf, pte;
 
 	if (cr2 - mv_sw_base < SW_HOLE_SIZE) {
@@ -261,6 +260,7 @@ void mv_mmu_page_fault(struct mv_guest *g, u64 cr2, u64 errcode)
 	    (fetch && w.nx))
 		goto guest_fault;
 	if (w.gpa >= g->mem_size) {
+		/* device space comes with the MMIO decoder */
 		mv_kill(g, "guest maps gpa %#llx at %#llx, outside its memory",
 			w.gpa, cr2);
 		return;
@@ -277,12 +277,16 @@ void mv_mmu_page_fault(struct mv_guest *g, u64 cr2, u64 errcode)
 		goto guest_fault;
 
 	/*
-	 * Writable in the shadow only after a write fault, and then only a
-	 * page we asked for with FOLL_WRITE: a read of a MAP_PRIVATE file
-	 * page gives the page cache's own page, which must stay read-only.
+	 * Always with FOLL_WRITE, so that the page the shadow maps is the
+	 * one the launcher's mm maps, now and after our own writes into
+	 * guest memory: a read of a MAP_PRIVATE page would otherwise give
+	 * the zero page or the page cache's, and the first write through
+	 * the launcher's mapping would leave the guest on the old copy.
+	 * (The cost is sharing; the MMU notifier will give it back.)  The
+	 * leaf itself is writable only after a write fault, so the guest's
+	 * dirty bits stay exact.
 	 */
-	if (get_user_pages_fast(g->mem_base + w.gpa, 1, write ? FOLL_WRITE : 0,
-				&page) != 1) {
+	if (get_user_pages_fast(g->mem_base + w.gpa, 1, FOLL_WRITE, &page) != 1) {
 		mv_kill(g, "guest memory at gpa %#llx is not accessible", w.gpa);
 		return;
 	}
@@ -298,6 +302,33 @@ void mv_mmu_page_fault(struct mv_guest *g, u64 cr2, u64 errcode)
 	return;
 
 guest_fault:
-	mv_kill(g, "page fault at %#llx (error %#llx) with no handler",
-		cr2, errcode);
+	/* As the CPU would report it: present unless the guest's walk failed */
+	if (w.fault)
+		errcode &= ~X86_PF_PROT;
+	else
+		errcode |= X86_PF_PROT;
+	mv_reflect_page_fault(g, cr2, errcode & ~X86_PF_RSVD);
+}
+
+/*
+ * Write to guest virtual memory as the guest kernel would, through its
+ * own tables: for exception frames pushed on its behalf.
+ */
+int mv_mmu_write_gva(struct mv_guest *g, u64 gva, const void *src, size_t len)
+{
+	while (len) {
+		size_t chunk = min_t(size_t, len, PAGE_SIZE - (gva & ~PAGE_MASK));
+		struct walk w;
+
+		if (!canonical48(gva) || gva - mv_sw_base < SW_HOLE_SIZE)
+			return -EFAULT;
+		if (walk_guest(g, gva, true, &w) || w.fault || !w.write)
+			return -EFAULT;
+		if (mv_write_gpa(g, w.gpa + (gva & ~PAGE_MASK), src, chunk))
+			return -EFAULT;
+		gva += chunk;
+		src += chunk;
+		len -= chunk;
+	}
+	return 0;
 }

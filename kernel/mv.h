@@ -5,7 +5,7 @@
  * this order: main.c (is this host fit?), device.c (/dev/megavirt),
  * guest.c (a guest's birth and death), run.c (the run loop), switcher.h,
  * switcher.S and switcher_setup.c (the world switch), mmu.c (shadow page
- * tables), hypercalls.c.
+ * tables), traps.c, hypercalls.c.
  */
 #ifndef _MV_H
 #define _MV_H
@@ -49,6 +49,13 @@ struct mv_shadow {
 	u64 *l4[2];		/* the PML4s for the guest's lower/upper half */
 };
 
+/* One gate of the guest's IDT, as it gave it to us (traps.c). */
+struct mv_gate {
+	u64 handler;
+	bool present, trap;
+	u8 dpl;
+};
+
 /* One guest: one open /dev/megavirt, one vCPU. */
 struct mv_guest {
 	struct mutex lock;		/* serialises the ioctls */
@@ -66,6 +73,8 @@ struct mv_guest {
 	struct mv_shadow shadow;
 
 	u64 shared_gpa;			/* MV_HC_INIT's page, 0 until then */
+	struct mv_gate idt[256];	/* the guest's own IDT */
+	u64 kstack;			/* its stack for events from user mode */
 
 	/* What the launcher must see, and what it owes us. */
 	struct mv_run exit;
@@ -92,6 +101,7 @@ int mv_write_gpa(struct mv_guest *g, u64 gpa, const void *src, size_t len);
 
 /* run.c: the run loop. */
 long mv_run(struct mv_guest *g, struct mv_run __user *urun);
+const char *mv_trap_name(unsigned int vector);
 
 /* switcher_setup.c: the switcher's pages and page tables. */
 extern unsigned long mv_sw_base;
@@ -127,6 +137,15 @@ void mv_mmu_destroy(struct mv_guest *g);
 int mv_mmu_new_root(struct mv_guest *g, u64 gcr3);
 u64 mv_mmu_hw_cr3(struct mv_guest *g);
 void mv_mmu_page_fault(struct mv_guest *g, u64 cr2, u64 errcode);
+int mv_mmu_write_gva(struct mv_guest *g, u64 gva, const void *src, size_t len);
+
+/* traps.c: the guest's own exceptions, delivered to its handlers. */
+u64 mv_load_idt(struct mv_guest *g, u64 gpa, u64 entries);
+u64 mv_set_idt_entry(struct mv_guest *g, u64 vector, u64 lo, u64 hi);
+bool mv_reflect(struct mv_guest *g, unsigned int vector, bool has_err,
+		u64 errcode);
+void mv_reflect_page_fault(struct mv_guest *g, u64 cr2, u64 errcode);
+void mv_guest_exception(struct mv_guest *g, unsigned int vector);
 
 /* hypercalls.c */
 void mv_hypercall(struct mv_guest *g);

@@ -194,6 +194,11 @@ static const char *const trap_names[32] = {
 	"#SX", "#31",
 };
 
+const char *mv_trap_name(unsigned int vector)
+{
+	return vector < ARRAY_SIZE(trap_names) ? trap_names[vector] : "vector";
+}
+
 /* Why the guest stopped, in process context with interrupts on. */
 static void handle_exit(struct mv_guest *g, u64 vector)
 {
@@ -222,8 +227,7 @@ static void handle_exit(struct mv_guest *g, u64 vector)
 	    vector != IA32_SYSCALL_VECTOR)
 		return;	/* the host's interrupt, already handled */
 	if (vector < 32)
-		mv_kill(g, "%s (error %#llx) at %#llx with no handler",
-			trap_names[vector], f->errcode, f->rip);
+		mv_guest_exception(g, vector);
 	else
 		mv_kill(g, "unexpected vector %llu at %#llx", vector, f->rip);
 }

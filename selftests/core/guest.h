@@ -43,6 +43,8 @@ enum guest_mode {
 	GM_INT3,		/* int3 */
 	GM_BAD_PGTABLE,		/* MV_HC_NEW_PGTABLE beyond memory */
 	GM_TOUCH,		/* write %rdx pages from %rsi, then done */
+	GM_TRAPS,		/* exceptions reach the guest's own handlers */
+	GM_TRAP_LOOP,		/* %rsi #UDs through the guest's handler */
 };
 
 /* The privileged instructions GM_PRIV tries, in order. */

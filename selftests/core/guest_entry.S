@@ -94,4 +94,101 @@ priv_insns:
 	PRIV	clts
 	PRIV	ltr %ax
 	PRIV	stac
+/*
+ * try_call(fn): call fn(); return 0 if it came back, 1 if it faulted.  The
+ * fault is recorded in fault_rec (vector, error code, rip, cs, rsp) by
+ * the handlers below, which resume execution here instead of at the
+ * faulting instruction.
+ */
+	.globl	try_call
+try_call:
+	pushq	%rbx
+	pushq	%rbp
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	movq	%rsp, try_rsp(%rip)
+	call	*%rdi
+	xorl	%eax, %eax
+.Ltry_out:
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbp
+	popq	%rbx
+	ret
+.Ltry_resume:
+	movl	$1, %eax
+	jmp	.Ltry_out
+
+/* Exception handlers for vectors 0-31: 16 bytes each, from trap_stubs. */
+#define HAS_ERRCODE(v)	((v) == 8 || ((v) >= 10 && (v) <= 14) || \
+			 (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
+	.globl	trap_stubs
+	.balign	16
+trap_stubs:
+	vector = 0
+	.rept	32
+	.balign	16
+	.if !HAS_ERRCODE(vector)
+	pushq	$0
+	.endif
+	pushq	$vector
+	jmp	trap_common
+	vector = vector + 1
+	.endr
+
+/* On the stack: vector, error code, rip, cs, rflags, rsp, ss. */
+trap_common:
+	pushq	%rax
+	movq	8(%rsp), %rax
+	movq	%rax, fault_rec(%rip)
+	movq	16(%rsp), %rax
+	movq	%rax, fault_rec+8(%rip)
+	movq	24(%rsp), %rax
+	movq	%rax, fault_rec+16(%rip)
+	movq	32(%rsp), %rax
+	movq	%rax, fault_rec+24(%rip)
+	movq	40(%rsp), %rax
+	movq	%rax, fault_rec+32(%rip)
+	/* resume in try_call, on its stack */
+	leaq	.Ltry_resume(%rip), %rax
+	movq	%rax, 24(%rsp)
+	movq	try_rsp(%rip), %rax
+	movq	%rax, 48(%rsp)
+	popq	%rax
+	addq	$16, %rsp
+	iretq
+
+	.data
+	.balign	8
+try_rsp:
+	.quad	0
+	.globl	fault_rec
+fault_rec:
+	.quad	0, 0, 0, 0, 0
+
+/* The faulting instructions, each at a global label for the checks. */
+	.text
+	.macro FAULTER name insn:vararg
+	.globl	\name
+\name:
+	\insn
+	ret
+	.endm
+	FAULTER	do_ud2, ud2
+	FAULTER	do_hlt, hlt
+	FAULTER	do_int20, int $0x20
+	FAULTER	do_int3, int3
+	FAULTER	do_read_unmapped, movq 0x40000000, %rax
+	.globl	do_div0
+do_div0:
+	movl	$1, %eax
+	xorl	%edx, %edx
+	xorl	%ecx, %ecx
+	divq	%rcx
+	ret
+
 	.section .note.GNU-stack, "", @progbits

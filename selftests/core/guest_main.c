@@ -33,6 +33,76 @@ extern char priv_insns[];
 
 static const char bye[] = "test guest says goodbye";
 
+static void echo_once(void);
+
+int try_call(void (*fn)(void));
+extern char trap_stubs[];
+extern u64 fault_rec[5];	/* vector, error code, rip, cs, rflags */
+void do_ud2(void), do_hlt(void), do_int20(void), do_int3(void);
+void do_read_unmapped(void), do_div0(void);
+
+/* Our IDT: 32 interrupt gates, DPL 0 (3 for #BP), into trap_stubs. */
+static void load_idt(void)
+{
+	u64 *idt = (u64 *)G_SCRATCH;
+	u64 v;
+
+	for (v = 0; v < 32; v++) {
+		u64 h = (u64)trap_stubs + 16 * v;
+		u64 dpl = v == 3 ? 3 : 0;
+
+		idt[2 * v] = (h & 0xffff) | ((u64)MV_GUEST_CS << 16) |
+			     ((0x8eUL | dpl << 5) << 40) |
+			     ((h >> 16) & 0xffff) << 48;
+		idt[2 * v + 1] = h >> 32;
+	}
+	GUEST_ASSERT_EQ(hcall(MV_HC_INIT, G_SHARED, 0, 0, 0, 0), 0);
+	GUEST_ASSERT_EQ(hcall(MV_HC_LOAD_IDT, G_SCRATCH, 32, 0, 0, 0), 0);
+}
+
+static void expect_fault(void (*fn)(void), u64 vector, u64 err, u64 rip)
+{
+	GUEST_ASSERT_EQ(try_call(fn), 1);
+	GUEST_ASSERT_EQ(fault_rec[0], vector);
+	GUEST_ASSERT_EQ(fault_rec[1], err);
+	GUEST_ASSERT_EQ(fault_rec[2], rip);
+	GUEST_ASSERT_EQ(fault_rec[3], MV_GUEST_CS);
+	/* the virtual IF was off, and the pushed RFLAGS says so */
+	GUEST_ASSERT_EQ(fault_rec[4] & 0x200, 0);
+}
+
+static void traps(void)
+{
+	volatile struct mv_shared *sh = (void *)G_SHARED;
+
+	load_idt();
+	GUEST_ASSERT_EQ(sh->switcher_size, 1UL << 39);
+	expect_fault(do_ud2, 6, 0, (u64)do_ud2);
+	expect_fault(do_div0, 0, 0, (u64)do_div0 + 9);
+	expect_fault(do_hlt, 13, 0, (u64)do_hlt);
+	/*
+	 * int $n into a DPL 0 gate: #GP, error code = IDT index * 8 + 2 on
+	 * real CPUs.  QEMU TCG's do_interrupt64() pushes index * 16 + 2 (it
+	 * is the CPU's frame, we pass it on as is): accept both.
+	 */
+	GUEST_ASSERT_EQ(try_call(do_int20), 1);
+	GUEST_ASSERT_EQ(fault_rec[0], 13);
+	if (fault_rec[1] != 0x20 * 16 + 2)
+		GUEST_ASSERT_EQ(fault_rec[1], 0x20 * 8 + 2);
+	GUEST_ASSERT_EQ(fault_rec[2], (u64)do_int20);
+	/* int3 is a trap: the saved rip is after it */
+	expect_fault(do_int3, 3, 0, (u64)do_int3 + 1);
+	expect_fault(do_read_unmapped, 14, 0, (u64)do_read_unmapped);
+	GUEST_ASSERT_EQ(sh->cr2, 0x40000000);
+	/* it still works after all that */
+	GUEST_ASSERT_EQ(try_call(echo_once), 0);
+}
+
+static void echo_once(void)
+{
+	GUEST_ASSERT_EQ(hcall(UCALL_ECHO, 1, 2, 3, 4, 5), 16);
+}
+
 static void echo(void)
 {
 	u64 i;
@@ -109,6 +179,14 @@ void guest_main(u64 mode, u64 arg, u64 arg2)
 		break;
 	case GM_BAD_PGTABLE:
 		hcall(MV_HC_NEW_PGTABLE, 1UL << 40, 0, 0, 0, 0);
+		break;
+	case GM_TRAPS:
+		traps();
+		break;
+	case GM_TRAP_LOOP:
+		load_idt();
+		for (i = 0; i < arg; i++)
+			GUEST_ASSERT_EQ(try_call(do_ud2), 1);
 		break;
 	case GM_TOUCH:
 		for (i = 0; i < arg2; i++)

@@ -307,4 +307,21 @@ TEST(other_process_cannot_run_it)
 	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
+/*
+ * With an IDT registered, the guest's exceptions go to its own handlers,
+ * with the vector, error code, RIP and CR2 of bare metal.
+ */
+TEST(exceptions_reach_guest_handlers)
+{
+	GUEST(GM_TRAPS, 0, 0);
+	EXPECT_DONE(&vm, GM_TRAPS);
+}
+
+/* Many deliveries in a row: the guest's stack does not creep. */
+TEST(many_exceptions)
+{
+	GUEST(GM_TRAP_LOOP, 20000, 0);
+	EXPECT_DONE(&vm, GM_TRAP_LOOP);
+}
+
 TEST_HARNESS_MAIN

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Traps: giving the guest its own exceptions.  Read after mmu.c.
+ *
+ * A guest kernel registers its IDT with MV_HC_LOAD_IDT (native 16-byte
+ * gates, copied here) and its kernel stack for events from user mode with
+ * MV_HC_SET_STACK.  When the guest takes an exception that is its own
+ * business (a #UD, a #GP from a privileged instruction, a page fault its
+ * own tables do not allow), we do what the CPU would have done had the
+ * guest been on bare metal: pick the stack, push SS, RSP, RFLAGS, CS, RIP
+ * and the error code on it, and resume the guest at its handler.  The
+ * guest's iretq needs no help: returning from ring 1 to ring 1 or 3 is
+ * something the CPU does itself.
+ *
+ * What is not the CPU's way: the IF in the pushed RFLAGS is the guest's
+ * virtual one (the real IF is always on), an interrupt gate clears the
+ * virtual IF rather than the real one, and a page fault's address also
+ * goes to the shared page, since the guest cannot read CR2.  The guest's
+ * IST indexes are ignored: a v1 guest keeps its exception stacks itself.
+ */
+#include <linux/slab.h>
+#include <asm/traps.h>
+
+#include "mv.h"
+
+#define GATE_INTERRUPT	0xe
+#define GATE_TRAP	0xf
+
+static bool canonical48(u64 va)
+{
+	return (u64)((s64)(va << 16) >> 16) == va;
+}
+
+static int set_gate(struct mv_guest *g, unsigned int vector, u64 lo, u64 hi)
+{
+	struct mv_gate *gate = &g->idt[vector];
+	u64 handler = (lo & 0xffff) | ((lo >> 32) & 0xffff0000) | (hi << 32);
+	u8 type = (lo >> 40) & 0xf;
+
+	memset(gate, 0, sizeof(*gate));
+	if (!(lo & BIT_ULL(47)))
+		return 0;		/* not present */
+	if ((type != GATE_INTERRUPT && type != GATE_TRAP) ||
+	    !canonical48(handler))
+		return -EINVAL;
+	gate->handler = handler;
+	gate->present = true;
+	gate->trap = type == GATE_TRAP;
+	gate->dpl = (lo >> 45) & 3;
+	return 0;
+}
+
+u64 mv_set_idt_entry(struct mv_guest *g, u64 vector, u64 lo, u64 hi)
+{
+	if (vector >= ARRAY_SIZE(g->idt))
+		return -EINVAL;
+	return set_gate(g, vector, lo, hi);
+}
+
+u64 mv_load_idt(struct mv_guest *g, u64 gpa, u64 entries)
+{
+	u64 desc[2];
+	unsigned int v;
+
+	if (entries > ARRAY_SIZE(g->idt))
+		return -EINVAL;
+	for (v = 0; v < ARRAY_SIZE(g->idt); v++) {
+		if (v >= entries) {
+			memset(&g->idt[v], 0, sizeof(g->idt[v]));
+			continue;
+		}
+		if (mv_read_gpa(g, desc, gpa + 16 * v, sizeof(desc)))
+			return -EFAULT;
+		if (set_gate(g, v, desc[0], desc[1]))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* The guest's virtual IF, from the shared page; off until there is one. */
+static bool virtual_if(struct mv_guest *g)
+{
+	u32 on = 0;
+
+	if (g->shared_gpa)
+		mv_read_gpa(g, &on, g->shared_gpa +
+			    offsetof(struct mv_shared, irq_enabled), sizeof(on));
+	return on & MV_IRQ_ENABLED;
+}
+
+static void set_virtual_if(struct mv_guest *g, bool on)
+{
+	u32 val = on ? MV_IRQ_ENABLED : 0;
+
+	if (g->shared_gpa)
+		mv_write_gpa(g, g->shared_gpa +
+			     offsetof(struct mv_shared, irq_enabled), &val,
+			     sizeof(val));
+}
+
+/*
+ * Deliver @vector to the guest's handler.  Returns false, with the guest
+ * dead, when it has none or the frame cannot be pushed: that is where the
+ * CPU would have double-faulted.
+ */
+bool mv_reflect(struct mv_guest *g, unsigned int vector, bool has_err,
+		u64 errcode)
+{
+	struct mv_frame *f = g->frame;
+	struct mv_gate *gate = &g->idt[vector];
+	const char *name = mv_trap_name(vector);
+	bool from_user = (f->cs & 3) == 3;
+	u64 frame[6], rsp;
+	int n = 0;
+
+	if (!gate->present) {
+		mv_kill(g, "%s (error %#llx) at %#llx with no handler", name,
+			errcode, f->rip);
+		return false;
+	}
+	rsp = from_user ? g->kstack : f->rsp;
+	rsp &= ~0xfULL;
+	if (has_err)
+		frame[n++] = errcode;
+	frame[n++] = f->rip;
+	frame[n++] = f->cs;
+	frame[n++] = (f->rflags & ~X86_EFLAGS_IF) |
+		     (virtual_if(g) ? X86_EFLAGS_IF : 0);
+	frame[n++] = f->rsp;
+	frame[n++] = f->ss;
+	rsp -= n * sizeof(u64);
+	if (mv_mmu_write_gva(g, rsp, frame, n * sizeof(u64))) {
+		mv_kill(g, "%s at %#llx: cannot push the exception frame at %#llx",
+			name, f->rip, rsp);
+		return false;
+	}
+	if (!gate->trap)
+		set_virtual_if(g, false);
+	f->rip = gate->handler;
+	f->cs = MV_GUEST_CS;
+	f->ss = MV_GUEST_DS;
+	f->rsp = rsp;
+	f->rflags &= ~(X86_EFLAGS_TF | X86_EFLAGS_NT | X86_EFLAGS_RF);
+	return true;
+}
+
+/* A page fault that is the guest's: CR2 into the shared page, then deliver. */
+void mv_reflect_page_fault(struct mv_guest *g, u64 cr2, u64 errcode)
+{
+	if (g->shared_gpa)
+		mv_write_gpa(g, g->shared_gpa + offsetof(struct mv_shared, cr2),
+			     &cr2, sizeof(cr2));
+	if (!g->idt[X86_TRAP_PF].present) {
+		mv_kill(g, "page fault at %#llx (error %#llx) with no handler",
+			cr2, errcode);
+		return;
+	}
+	mv_reflect(g, X86_TRAP_PF, true, errcode);
+}
+
+/* Exceptions that carry an error code. */
+static bool has_errcode(unsigned int v)
+{
+	return v == X86_TRAP_DF || (v >= X86_TRAP_TS && v <= X86_TRAP_PF) ||
+	       v == X86_TRAP_AC || v == X86_TRAP_CP || v == X86_TRAP_VC;
+}
+
+/* An exception from the guest, other than the ones run.c handles itself. */
+void mv_guest_exception(struct mv_guest *g, unsigned int vector)
+{
+	if (vector == X86_TRAP_DF || vector == X86_TRAP_MC) {
+		mv_kill(g, "%s at %#llx", mv_trap_name(vector), g->frame->rip);
+		return;
+	}
+	mv_reflect(g, vector, has_errcode(vector), g->frame->errcode);
+}
