@@ -104,6 +104,9 @@ void mv_hypercall(struct mv_guest *g)
 	case MV_HC_SET_STACK:
 		g->kstack = f->rdi;
 		break;
+	case MV_HC_SET_SYSCALL:
+		g->syscall_entry = f->rdi;
+		break;
 	default:
 		ret = -MV_ENOSYS;
 	}

@@ -75,6 +75,7 @@ struct mv_guest {
 	u64 shared_gpa;			/* MV_HC_INIT's page, 0 until then */
 	struct mv_gate idt[256];	/* the guest's own IDT */
 	u64 kstack;			/* its stack for events from user mode */
+	u64 syscall_entry;		/* where user SYSCALLs go, 0 for none */
 
 	/* What the launcher must see, and what it owes us. */
 	struct mv_run exit;
@@ -145,6 +146,7 @@ u64 mv_set_idt_entry(struct mv_guest *g, u64 vector, u64 lo, u64 hi);
 bool mv_reflect(struct mv_guest *g, unsigned int vector, bool has_err,
 		u64 errcode);
 void mv_reflect_page_fault(struct mv_guest *g, u64 cr2, u64 errcode);
+void mv_reflect_syscall(struct mv_guest *g);
 void mv_guest_exception(struct mv_guest *g, unsigned int vector);
 
 /* hypercalls.c */

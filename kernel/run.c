@@ -215,8 +215,7 @@ static void handle_exit(struct mv_guest *g, u64 vector)
 		return;
 	case MV_TRAP_SYSCALL:
 	case MV_TRAP_SYSCALL32:
-		mv_kill(g, "syscall at %#llx, and the guest has no syscall entry",
-			f->rip);
+		mv_reflect_syscall(g);
 		return;
 	case MV_TRAP_SWITCHER:
 		mv_kill(g, "the guest's state made the switcher fault (vector %llu at %#llx)",

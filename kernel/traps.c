@@ -99,25 +99,17 @@ static void set_virtual_if(struct mv_guest *g, bool on)
 }
 
 /*
- * Deliver @vector to the guest's handler.  Returns false, with the guest
- * dead, when it has none or the frame cannot be pushed: that is where the
- * CPU would have double-faulted.
+ * Deliver an event through @gate.  Returns false, with the guest dead,
+ * when the frame cannot be pushed: where the CPU would have double-faulted.
  */
-bool mv_reflect(struct mv_guest *g, unsigned int vector, bool has_err,
-		u64 errcode)
+static bool deliver(struct mv_guest *g, const struct mv_gate *gate,
+		    const char *name, bool has_err, u64 errcode)
 {
 	struct mv_frame *f = g->frame;
-	struct mv_gate *gate = &g->idt[vector];
-	const char *name = mv_trap_name(vector);
 	bool from_user = (f->cs & 3) == 3;
 	u64 frame[6], rsp;
 	int n = 0;
 
-	if (!gate->present) {
-		mv_kill(g, "%s (error %#llx) at %#llx with no handler", name,
-			errcode, f->rip);
-		return false;
-	}
 	rsp = from_user ? g->kstack : f->rsp;
 	rsp &= ~0xfULL;
 	if (has_err)
@@ -142,6 +134,40 @@ bool mv_reflect(struct mv_guest *g, unsigned int vector, bool has_err,
 	f->rsp = rsp;
 	f->rflags &= ~(X86_EFLAGS_TF | X86_EFLAGS_NT | X86_EFLAGS_RF);
 	return true;
+}
+
+/* Deliver @vector to the guest's handler for it; no handler kills it. */
+bool mv_reflect(struct mv_guest *g, unsigned int vector, bool has_err,
+		u64 errcode)
+{
+	struct mv_gate *gate = &g->idt[vector];
+
+	if (!gate->present) {
+		mv_kill(g, "%s (error %#llx) at %#llx with no handler",
+			mv_trap_name(vector), errcode, g->frame->rip);
+		return false;
+	}
+	return deliver(g, gate, mv_trap_name(vector), has_err, errcode);
+}
+
+/*
+ * SYSCALL from guest user space: the switcher built a user-mode frame
+ * (switcher.S), which we move to the guest kernel's stack like an
+ * exception's, to the entry MV_HC_SET_SYSCALL named.
+ */
+void mv_reflect_syscall(struct mv_guest *g)
+{
+	struct mv_gate gate = {
+		.handler = g->syscall_entry,
+		.present = true,
+	};
+
+	if (!g->syscall_entry) {
+		mv_kill(g, "syscall at %#llx, and the guest has no syscall entry",
+			g->frame->rip);
+		return;
+	}
+	deliver(g, &gate, "syscall", false, 0);
 }
 
 /* A page fault that is the guest's: CR2 into the shared page, then deliver. */

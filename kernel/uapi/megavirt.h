@@ -221,6 +221,7 @@ enum mv_hypercall {
 	MV_HC_NOTIFY		= 13,	/* (value): device kick */
 	MV_HC_LOAD_TLS		= 14,	/* (gpa of three GDT descriptors) */
 	MV_HC_FLUSH_ASYNC	= 15,	/* drain the shared page's batch ring */
+	MV_HC_SET_SYSCALL	= 16,	/* (entry rip): where user SYSCALLs go */
 };
 
 /* Numbers from here up leave the module: MV_EXIT_HYPERCALL. */

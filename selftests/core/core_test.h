@@ -27,6 +27,7 @@ struct vm {
 
 #define PTE_P	0x1ULL
 #define PTE_W	0x2ULL
+#define PTE_U	0x4ULL
 #define PTE_PS	0x80ULL
 
 /* Create the guest and set it up to enter guest_main(mode, arg, arg2). */
@@ -44,13 +45,16 @@ static inline int vm_create(struct vm *vm, int fd, uint64_t mode, uint64_t arg,
 	if (vm->mem == MAP_FAILED)
 		return -1;
 	memcpy(vm->mem + G_LOAD, _binary_guest_bin_start, len);
+	memcpy(vm->mem + G_USER_LOAD, _binary_guest_bin_start, len);
 	pml4 = (uint64_t *)(vm->mem + G_PML4);
 	pdpt = (uint64_t *)(vm->mem + G_PDPT);
 	pd = (uint64_t *)(vm->mem + G_PD);
-	pml4[0] = G_PDPT | PTE_P | PTE_W;
-	pdpt[0] = G_PD | PTE_P | PTE_W;
+	/* user access needs U at every level; the leaves decide */
+	pml4[0] = G_PDPT | PTE_P | PTE_W | PTE_U;
+	pdpt[0] = G_PD | PTE_P | PTE_W | PTE_U;
 	pd[0] = 0 | PTE_P | PTE_W | PTE_PS;
 	pd[1] = (2UL << 20) | PTE_P | PTE_W | PTE_PS;
+	pd[2] = (4UL << 20) | PTE_P | PTE_W | PTE_PS | PTE_U;
 
 	cfg.mem_base = (uintptr_t)vm->mem;
 	cfg.mem_size = G_MEM_SIZE;

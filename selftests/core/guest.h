@@ -7,10 +7,17 @@
 #ifndef CORE_GUEST_H
 #define CORE_GUEST_H
 
+#ifndef __ASSEMBLER__
 #include "megavirt.h"
+#else
+#define MV_USER_DS	0x2b
+#define MV_USER_CS	0x33
+#define MV_GUEST_CS	0x81
+#define MV_GUEST_DS	0x89
+#endif
 
 /* Guest-physical (and, identity-mapped, virtual) layout. */
-#define G_MEM_SIZE	(4UL << 20)
+#define G_MEM_SIZE	(6UL << 20)
 #define G_PML4		0x1000UL
 #define G_PDPT		0x2000UL
 #define G_PD		0x3000UL
@@ -18,7 +25,11 @@
 #define G_SCRATCH	0x5000UL
 #define G_LOAD		0x100000UL
 #define G_STACK_TOP	0x300000UL
+#define G_KSTACK_TOP	0x280000UL	/* for events from user space */
+#define G_USER_LOAD	0x400000UL	/* a copy of the image, user-mapped */
+#define G_USER_STACK	0x580000UL
 
+#ifndef __ASSEMBLER__
 /* Ucalls: hypercalls that leave the module for the test (MV_EXIT_HYPERCALL). */
 #define UCALL_DONE	(MV_HC_LAUNCHER_BASE + 0)	/* (value) */
 #define UCALL_ECHO	(MV_HC_LAUNCHER_BASE + 1)	/* (a0..a4): ret = sum */
@@ -45,6 +56,8 @@ enum guest_mode {
 	GM_TOUCH,		/* write %rdx pages from %rsi, then done */
 	GM_TRAPS,		/* exceptions reach the guest's own handlers */
 	GM_TRAP_LOOP,		/* %rsi #UDs through the guest's handler */
+	GM_USER_SYSCALLS,	/* user space makes %rsi checked syscalls */
+	GM_USER_FAULTS,		/* user space faults, the guest kernel sees */
 };
 
 /* The privileged instructions GM_PRIV tries, in order. */
@@ -52,5 +65,6 @@ enum guest_mode {
 	"in", "out", "lgdt", "lidt", "swapgs", "sysret", "invlpg",	 \
 	"mov %dr7", "clts", "ltr", "stac" }
 #define PRIV_COUNT	17
+#endif
 
 #endif

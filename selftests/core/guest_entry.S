@@ -3,6 +3,8 @@
  * The test guest's first instructions, and the one test that has to be
  * assembler: whether every register survives a hypercall.
  */
+#include "guest.h"
+
 	.section .text.entry, "ax"
 	.globl	_start
 _start:
@@ -95,7 +97,8 @@ priv_insns:
 	PRIV	ltr %ax
 	PRIV	stac
 /*
- * try_call(fn): call fn(); return 0 if it came back, 1 if it faulted.  The
+ * try_call(fn, a, b, c): call fn(a, b, c); return 0 if it came back (or
+ * user space made the exit syscall), 1 if it faulted.  The
  * fault is recorded in fault_rec (vector, error code, rip, cs, rsp) by
  * the handlers below, which resume execution here instead of at the
  * faulting instruction.
@@ -109,7 +112,11 @@ try_call:
 	pushq	%r14
 	pushq	%r15
 	movq	%rsp, try_rsp(%rip)
-	call	*%rdi
+	movq	%rdi, %rax
+	movq	%rsi, %rdi
+	movq	%rdx, %rsi
+	movq	%rcx, %rdx
+	call	*%rax
 	xorl	%eax, %eax
 .Ltry_out:
 	popq	%r15
@@ -153,11 +160,13 @@ trap_common:
 	movq	%rax, fault_rec+24(%rip)
 	movq	40(%rsp), %rax
 	movq	%rax, fault_rec+32(%rip)
-	/* resume in try_call, on its stack */
+	/* resume in try_call, on its stack, in the kernel */
 	leaq	.Ltry_resume(%rip), %rax
 	movq	%rax, 24(%rsp)
+	movq	$MV_GUEST_CS, 32(%rsp)
 	movq	try_rsp(%rip), %rax
 	movq	%rax, 48(%rsp)
+	movq	$MV_GUEST_DS, 56(%rsp)
 	popq	%rax
 	addq	$16, %rsp
 	iretq
@@ -190,5 +199,118 @@ do_div0:
 	xorl	%ecx, %ecx
 	divq	%rcx
 	ret
+
+/*
+ * enter_user(entry, rsp, arg): iret to ring 3 at entry with arg in %rdi.
+ * Comes back only through the exit syscall or a fault, into try_call.
+ */
+	.text
+	.globl	enter_user
+enter_user:
+	pushq	$MV_USER_DS
+	pushq	%rsi
+	pushq	$0x202
+	pushq	$MV_USER_CS
+	pushq	%rdi
+	movq	%rdx, %rdi
+	iretq
+
+/*
+ * The guest kernel's syscall entry: on its stack the frame
+ * rip, cs, rflags, rsp, ss.  Syscall 1 returns %rdi + 1 and counts; 60
+ * leaves user space for good.
+ */
+	.globl	syscall_entry
+syscall_entry:
+	cmpl	$60, %eax
+	je	1f
+	incq	syscall_count(%rip)
+	leaq	1(%rdi), %rax
+	iretq
+1:	movq	try_rsp(%rip), %rsp
+	xorl	%eax, %eax
+	jmp	.Ltry_out
+
+	.data
+	.globl	syscall_count
+syscall_count:
+	.quad	0
+
+/*
+ * User space.  Run from a copy at G_USER_LOAD, so position-independent.
+ * user_syscalls(n): n syscalls, checking every register that must survive.
+ */
+	.text
+	.globl	user_syscalls
+user_syscalls:
+	movq	%rdi, %r12
+	xorl	%r13d, %r13d
+1:	movq	%r13, %rdi
+	movq	%r13, %rsi
+	notq	%rsi
+	leaq	2(%r13), %rdx
+	leaq	8(%r13), %r8
+	leaq	9(%r13), %r9
+	leaq	10(%r13), %r10
+	leaq	11(%r13), %rbx
+	leaq	12(%r13), %rbp
+	leaq	14(%r13), %r14
+	leaq	15(%r13), %r15
+	movl	$1, %eax
+	syscall
+	leaq	1(%r13), %rcx
+	cmpq	%rcx, %rax
+	jne	user_bad
+	cmpq	%r13, %rdi
+	jne	user_bad
+	movq	%r13, %rcx
+	notq	%rcx
+	cmpq	%rcx, %rsi
+	jne	user_bad
+	leaq	2(%r13), %rcx
+	cmpq	%rcx, %rdx
+	jne	user_bad
+	leaq	8(%r13), %rcx
+	cmpq	%rcx, %r8
+	jne	user_bad
+	leaq	9(%r13), %rcx
+	cmpq	%rcx, %r9
+	jne	user_bad
+	leaq	10(%r13), %rcx
+	cmpq	%rcx, %r10
+	jne	user_bad
+	leaq	11(%r13), %rcx
+	cmpq	%rcx, %rbx
+	jne	user_bad
+	leaq	12(%r13), %rcx
+	cmpq	%rcx, %rbp
+	jne	user_bad
+	leaq	14(%r13), %rcx
+	cmpq	%rcx, %r14
+	jne	user_bad
+	leaq	15(%r13), %rcx
+	cmpq	%rcx, %r15
+	jne	user_bad
+	incq	%r13
+	cmpq	%r12, %r13
+	jb	1b
+	movl	$60, %eax
+	syscall
+	.globl	user_bad
+user_bad:
+	ud2
+
+	.macro USER name insn:vararg
+	.globl	\name
+\name:
+	\insn
+	ud2
+	.endm
+	USER	user_ud2, ud2
+	USER	user_hlt, hlt
+	USER	user_hcall, int $0x1f
+	USER	user_int3, int3
+	USER	user_read_kernel, movq 0x100000, %rax
+	USER	user_exit, movl $60, %eax; syscall
 
 	.section .note.GNU-stack, "", @progbits

@@ -35,7 +35,7 @@ static const char bye[] = "test guest says goodbye";
 
 static void echo_once(void);
 
-int try_call(void (*fn)(void));
+int try_call(void *fn, u64 a, u64 b, u64 c);
 extern char trap_stubs[];
 extern u64 fault_rec[5];	/* vector, error code, rip, cs, rflags */
 void do_ud2(void), do_hlt(void), do_int20(void), do_int3(void);
@@ -62,13 +62,65 @@ static void load_idt(void)
 
 static void expect_fault(void (*fn)(void), u64 vector, u64 err, u64 rip)
 {
-	GUEST_ASSERT_EQ(try_call(fn), 1);
+	GUEST_ASSERT_EQ(try_call(fn, 0, 0, 0), 1);
 	GUEST_ASSERT_EQ(fault_rec[0], vector);
 	GUEST_ASSERT_EQ(fault_rec[1], err);
 	GUEST_ASSERT_EQ(fault_rec[2], rip);
 	GUEST_ASSERT_EQ(fault_rec[3], MV_GUEST_CS);
 	/* the virtual IF was off, and the pushed RFLAGS says so */
 	GUEST_ASSERT_EQ(fault_rec[4] & 0x200, 0);
+}
+
+void enter_user(void), syscall_entry(void), user_syscalls(void);
+void user_ud2(void), user_hlt(void), user_hcall(void), user_int3(void);
+void user_read_kernel(void), user_bad(void);
+extern u64 syscall_count;
+
+/* Where user space sees a function of ours: in the user-mapped copy. */
+#define USER(fn)	((u64)(fn) - G_LOAD + G_USER_LOAD)
+
+static void setup_user(void)
+{
+	load_idt();
+	GUEST_ASSERT_EQ(hcall(MV_HC_SET_STACK, G_KSTACK_TOP, 0, 0, 0, 0), 0);
+	GUEST_ASSERT_EQ(hcall(MV_HC_SET_SYSCALL, (u64)syscall_entry, 0, 0, 0, 0), 0);
+}
+
+static void user_syscall_loop(u64 n)
+{
+	int r;
+
+	setup_user();
+	r = try_call(enter_user, USER(user_syscalls), G_USER_STACK, n);
+	if (r)	/* user space hit a check: where, and why */
+		GUEST_ASSERT_EQ(fault_rec[2], USER(user_bad) + 1);
+	GUEST_ASSERT_EQ(r, 0);
+	GUEST_ASSERT_EQ(syscall_count, n);
+}
+
+static void user_fault(void (*fn)(void), u64 vector, u64 err, u64 rip)
+{
+	GUEST_ASSERT_EQ(try_call(enter_user, USER(fn), G_USER_STACK, 0), 1);
+	GUEST_ASSERT_EQ(fault_rec[0], vector);
+	if (vector != 13 || err != 0x1f * 8 + 2 || fault_rec[1] != 0x1f * 16 + 2)
+		GUEST_ASSERT_EQ(fault_rec[1], err);	/* TCG: see traps() */
+	GUEST_ASSERT_EQ(fault_rec[2], rip);
+	GUEST_ASSERT_EQ(fault_rec[3], MV_USER_CS);
+}
+
+static void user_faults(void)
+{
+	volatile struct mv_shared *sh = (void *)G_SHARED;
+
+	setup_user();
+	user_fault(user_ud2, 6, 0, USER(user_ud2));
+	user_fault(user_hlt, 13, 0, USER(user_hlt));
+	/* hypercalls are for the guest kernel only */
+	user_fault(user_hcall, 13, 0x1f * 8 + 2, USER(user_hcall));
+	user_fault(user_int3, 3, 0, USER(user_int3) + 1);
+	/* user read of a kernel page: present, user */
+	user_fault(user_read_kernel, 14, 5, USER(user_read_kernel));
+	GUEST_ASSERT_EQ(sh->cr2, 0x100000);
 }
 
 static void traps(void)
@@ -85,7 +137,7 @@ static void traps(void)
 	 * real CPUs.  QEMU TCG's do_interrupt64() pushes index * 16 + 2 (it
 	 * is the CPU's frame, we pass it on as is): accept both.
 	 */
-	GUEST_ASSERT_EQ(try_call(do_int20), 1);
+	GUEST_ASSERT_EQ(try_call(do_int20, 0, 0, 0), 1);
 	GUEST_ASSERT_EQ(fault_rec[0], 13);
 	if (fault_rec[1] != 0x20 * 16 + 2)
 		GUEST_ASSERT_EQ(fault_rec[1], 0x20 * 8 + 2);
@@ -95,7 +147,7 @@ static void traps(void)
 	expect_fault(do_read_unmapped, 14, 0, (u64)do_read_unmapped);
 	GUEST_ASSERT_EQ(sh->cr2, 0x40000000);
 	/* it still works after all that */
-	GUEST_ASSERT_EQ(try_call(echo_once), 0);
+	GUEST_ASSERT_EQ(try_call(echo_once, 0, 0, 0), 0);
 }
 
 static void echo_once(void)
@@ -186,7 +238,13 @@ void guest_main(u64 mode, u64 arg, u64 arg2)
 	case GM_TRAP_LOOP:
 		load_idt();
 		for (i = 0; i < arg; i++)
-			GUEST_ASSERT_EQ(try_call(do_ud2), 1);
+			GUEST_ASSERT_EQ(try_call(do_ud2, 0, 0, 0), 1);
+		break;
+	case GM_USER_SYSCALLS:
+		user_syscall_loop(arg);
+		break;
+	case GM_USER_FAULTS:
+		user_faults();
 		break;
 	case GM_TOUCH:
 		for (i = 0; i < arg2; i++)

@@ -324,4 +324,29 @@ TEST(many_exceptions)
 	EXPECT_DONE(&vm, GM_TRAP_LOOP);
 }
 
+/*
+ * A ring-3 task in the guest makes 100000 syscalls; each reaches the guest
+ * kernel's entry and returns with every register checked in user space.
+ */
+TEST(user_syscalls)
+{
+	struct timespec a, b;
+	double us;
+
+	GUEST(GM_USER_SYSCALLS, 100000, 0);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	EXPECT_DONE(&vm, GM_USER_SYSCALLS);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	us = (b.tv_sec - a.tv_sec) * 1e6 + (b.tv_nsec - a.tv_nsec) / 1e3;
+	TH_LOG("100000 guest user syscalls: %.2f us each (TCG, through the host)",
+	       us / 100000);
+}
+
+/* Exceptions in guest user space reach the guest kernel as from ring 3. */
+TEST(user_faults)
+{
+	GUEST(GM_USER_FAULTS, 0, 0);
+	EXPECT_DONE(&vm, GM_USER_FAULTS);
+}
+
 TEST_HARNESS_MAIN
