@@ -11,8 +11,8 @@
  * write the smallest ACPI a kernel accepts:
  *
  *   RSDP -> XSDT -> FADT (hardware-reduced, sleep and reset registers in
- *                   port I/O that power.c serves) -> DSDT (one Device
- *                   per virtio-mmio slot, and \_S5 for power off)
+ *                   port I/O that power.c serves) -> DSDT (the UART, one
+ *                   Device per virtio-mmio slot, \_S5 for power off)
  *                -> MADT (one local APIC, the IOAPIC)
  *
  * "Hardware-reduced" spares us the PM timer, SCI, GPE blocks and FACS; the
@@ -245,6 +245,34 @@ static void aml_crs(struct aml *a, u32 base, u32 irq)
 	aml_put(a, buf.b, buf.n);
 }
 
+/*
+ * The UART, as a PC's firmware describes it.  Under hardware-reduced ACPI
+ * Linux has no legacy PIC and maps no ISA IRQ by itself, so ttyS0 gets
+ * IRQ 4 only from this _CRS (through the 8250 PnP driver).
+ */
+static void aml_serial(struct aml *a)
+{
+	u8 res[8 + 9 + 2] = {
+		0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08,	/* IO */
+		0x89, 0x06, 0x00, 0x03, 0x01, 0x04, 0x00, 0x00, 0x00,
+		0x79, 0x00,
+	};
+	struct aml buf = { .n = 0 }, dev = { .n = 0 };
+	static const u8 device_op[] = { 0x5b, 0x82 };
+
+	aml_name_string(&dev, "_HID", "PNP0501");
+	aml_name_byte(&dev, "_UID", 0);
+	aml_byte(&buf, 0x0a);
+	aml_byte(&buf, sizeof(res));
+	aml_put(&buf, res, sizeof(res));
+	aml_byte(&dev, 0x08);
+	aml_put(&dev, "_CRS", 4);
+	aml_byte(&dev, 0x11);
+	aml_pkglen(&dev, buf.n);
+	aml_put(&dev, buf.b, buf.n);
+	aml_wrap(a, device_op, 2, "COM1", &dev);
+}
+
 static int build_dsdt(struct tbl *t, struct guest *g)
 {
 	static const u8 scope_op[] = { 0x10 };
@@ -257,7 +285,8 @@ static int build_dsdt(struct tbl *t, struct guest *g)
 	struct aml sb = { .n = 0 }, all = { .n = 0 };
 	unsigned int i;
 
-	for (i = 0; i < g->nr_vdevs; i++) {
+	aml_serial(&sb);
+	for (i = 0; g->cfg->announce & ANNOUNCE_ACPI && i < g->nr_vdevs; i++) {
 		struct aml dev = { .n = 0 };
 		char name[5];
 
@@ -267,8 +296,7 @@ static int build_dsdt(struct tbl *t, struct guest *g)
 		aml_crs(&dev, g->vdev[i]->base, g->vdev[i]->irq);
 		aml_wrap(&sb, device_op, 2, name, &dev);
 	}
-	if (g->nr_vdevs && (g->cfg->announce & ANNOUNCE_ACPI))
-		aml_wrap(&all, scope_op, 1, "\\_SB_", &sb);
+	aml_wrap(&all, scope_op, 1, "\\_SB_", &sb);
 	aml_put(&all, s5, sizeof(s5));
 	if (all.n > sizeof(all.b))
 		return -1;

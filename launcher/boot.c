@@ -98,7 +98,7 @@ int boot__parse(const u8 *buf, size_t len, struct boot_image *img,
 		return not_bzimage(buf, len, w, wl);
 	if (len < HDR_OFFSET + sizeof(h))
 		return why(w, wl,
-			   "too short for a kernel (%zu bytes): truncated?",
+			   "too short for a bzImage (%zu bytes): not a kernel, or truncated",
 			   len);
 	memcpy(&h, buf + HDR_OFFSET, sizeof(h));
 	if (h.boot_flag != 0xaa55 || h.header != HDR_MAGIC)

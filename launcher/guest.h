@@ -151,6 +151,7 @@ struct engine_ops {
 	int (*irq_line)(struct guest *g, u32 gsi, int level);
 	int (*run)(struct guest *g);
 	void (*kick)(struct guest *g);
+	void (*dump)(struct guest *g);
 	void (*destroy)(struct guest *g);
 };
 

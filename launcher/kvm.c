@@ -38,6 +38,8 @@
 #define EFER_LME		BIT_ULL(8)
 #define EFER_LMA		BIT_ULL(10)
 
+#define CPUID_1_ECX_HYPERVISOR	BIT(31)
+
 #define APIC_LVT_LINT0		0x350
 #define APIC_LVT_LINT1		0x360
 #define APIC_MODE_NMI		(4 << 8)
@@ -162,7 +164,12 @@ static int kvm_add_memory(struct guest *g)
 	return 0;
 }
 
-/* The host CPU's features, as KVM can virtualise them, with APIC id 0. */
+/*
+ * The host CPU's features, as KVM can virtualise them, with APIC id 0 and
+ * the hypervisor bit, which KVM leaves to us.  Without it Linux never
+ * looks at KVM's leaves: no kvmclock, so no TSC frequency, and under
+ * hardware-reduced ACPI (no PIT, no HPET) no timer at all.
+ */
 static int set_cpuid(struct kvm_vm *vm)
 {
 	struct kvm_cpuid2 *c;
@@ -183,8 +190,10 @@ static int set_cpuid(struct kvm_vm *vm)
 	for (i = 0; i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
 
-		if (e->function == 1)
+		if (e->function == 1) {
 			e->ebx &= 0x00ffffff;
+			e->ecx |= CPUID_1_ECX_HYPERVISOR;
+		}
 		if (e->function == 0xb || e->function == 0x1f)
 			e->edx = 0;
 	}
@@ -396,6 +405,20 @@ static void kvm_kick(struct guest *g)
 	pthread_kill(g->vcpu_thread, SIGUSR1);
 }
 
+/* Where the vCPU was, for a crash report or a guest stopped mid-boot. */
+static void kvm_dump(struct guest *g)
+{
+	struct kvm_vm *vm = g->engine_data;
+	struct kvm_sregs s;
+	struct kvm_regs r;
+
+	if (!vm || vm->vcpu_fd < 0 || ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) ||
+	    ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s))
+		return;
+	mv_info("guest %u: vCPU at rip %#llx rsp %#llx rflags %#llx cr0 %#llx cr3 %#llx cr4 %#llx efer %#llx",
+		g->index, r.rip, r.rsp, r.rflags, s.cr0, s.cr3, s.cr4, s.efer);
+}
+
 static void kvm_destroy(struct guest *g)
 {
 	struct kvm_vm *vm = g->engine_data;
@@ -426,5 +449,6 @@ const struct engine_ops kvm_engine = {
 	.irq_line = kvm_irq_line,
 	.run = kvm_run,
 	.kick = kvm_kick,
+	.dump = kvm_dump,
 	.destroy = kvm_destroy,
 };

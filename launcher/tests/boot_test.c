@@ -107,9 +107,9 @@ TEST_F(bz, truncated)
 	self->len -= 4096;
 	REFUSED(self, "truncated");
 	self->len = 0x240;
-	REFUSED(self, "too short");
+	REFUSED(self, "too short for a bzImage");
 	self->len = 100;
-	REFUSED(self, "too short");
+	REFUSED(self, "too short for a bzImage");
 }
 
 TEST_F(bz, no_boot_header)
@@ -278,6 +278,7 @@ TEST_F(bz, setup_writes_a_bootable_layout)
 	EXPECT_NE(NULL, memmem(dsdt, dsdt_len, "LNRO0005", 8));
 	EXPECT_NE(NULL, memmem(dsdt, dsdt_len, "VR01", 4));
 	EXPECT_NE(NULL, memmem(dsdt, dsdt_len, "_S5_", 4));
+	EXPECT_NE(NULL, memmem(dsdt, dsdt_len, "PNP0501", 7));
 	EXPECT_NE(NULL, memmem(dsdt, dsdt_len, "\x00\x10\x00\xd0", 4));
 	close(fd);
 }

@@ -24,6 +24,7 @@ bad() {
 }
 
 K=$TGUEST
+in_testhost && modprobe tun 2>/dev/null
 i=0
 while [ $i -lt 64 ]; do
 	echo "just text, not a kernel: line $i" >> "$WORK/text"

@@ -90,6 +90,20 @@ run() {
 	out=$WORK/$name.out
 }
 
+# run_timed SECONDS NAME ARGS...: like run, but SIGTERM ends mvlaunch
+# after SECONDS (it then reports where the vCPU was), and the output's
+# last lines are shown as diagnostics: slow boots show how far they got.
+run_timed() {
+	secs=$1
+	name=$2
+	shift 2
+	out=$WORK/$name.out
+	MVLAUNCH_DEBUG=1 timeout -s TERM "$secs" "$MVLAUNCH" "$@" \
+		> "$out" 2>&1 < /dev/null
+	rc=$?
+	tail -n 12 "$out" | sed 's/^/#   /'
+}
+
 # expect_rc WANT: compare $rc, showing the output when it differs.
 expect_rc() {
 	[ "$rc" = "$1" ] && return 0

@@ -20,11 +20,9 @@ fi
 MEM="--mem 256M"
 
 t0=$(cut -d' ' -f1 /proc/uptime)
-run boot $MEM --append mvt.stock=poweroff "$KERNEL" "$STOCK_INITRD"
+run_timed 170 boot $MEM --append mvt.stock=poweroff "$KERNEL" "$STOCK_INITRD"
 t1=$(cut -d' ' -f1 /proc/uptime)
 echo "# stock kernel to poweroff: $(echo "$t1 - $t0" | bc) s"
-grep -E 'Linux version|megavirt-guest|hvc0:|hwrng:|reboot: Power' "$out" |
-	sed 's/^/#   /'
 check "poweroff ends the stock guest with status 0" expect_rc 0
 check "it reached userspace (ready marker on ttyS0)" \
 	has "$out" "megavirt-guest: ready"
@@ -33,7 +31,7 @@ check "virtio console: hvc0 carries userspace output" \
 check "virtio-rng is the guest's hardware RNG" \
 	has "$out" "hwrng: virtio_rng.0 gives bytes"
 
-run panic $MEM --append mvt.stock=panic "$KERNEL" "$STOCK_INITRD"
+run_timed 170 panic $MEM --append mvt.stock=panic "$KERNEL" "$STOCK_INITRD"
 check "a panic gives status 1" expect_rc 1
 check "the panic is reported with the kernel's reason" \
 	has "$out" "guest 0: panic: sysrq triggered crash"

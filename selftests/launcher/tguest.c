@@ -439,6 +439,26 @@ static void test_acpi(const u8 *bp)
 	puts("\n");
 }
 
+/* What a kernel checks to find KVM: the hypervisor bit and leaf 0x40000000. */
+static void test_cpuid(void)
+{
+	u32 a, b, c, d;
+	char sig[13];
+
+	asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+	puts("cpuid hypervisor ");
+	putdec(c >> 31);
+	asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
+		     : "a"(0x40000000), "c"(0));
+	*(u32 *)sig = b;
+	*(u32 *)(sig + 4) = c;
+	*(u32 *)(sig + 8) = d;
+	sig[12] = 0;
+	puts(" signature ");
+	puts(sig);
+	puts("\n");
+}
+
 static void __attribute__((noreturn)) triple_fault(void)
 {
 	struct {
@@ -487,6 +507,7 @@ void tguest_main(const u8 *bp)
 		poweroff();
 	} else if (streq_word(test, "acpi")) {
 		test_acpi(bp);
+		test_cpuid();
 		poweroff();
 	} else if (streq_word(test, "hang")) {
 		puts("megavirt-guest: ready\n");

@@ -8,10 +8,10 @@
 # The test guest boots in milliseconds, so this runs anywhere with KVM.
 . "$(dirname "$0")/lib.sh"
 
-plan 19
+plan 20
 if ! have_kvm; then
 	i=0
-	while [ $i -lt 19 ]; do skip "tguest" "no usable /dev/kvm"; i=$((i + 1)); done
+	while [ $i -lt 20 ]; do skip "tguest" "no usable /dev/kvm"; i=$((i + 1)); done
 	finish
 fi
 MEM="--mem 32M"
@@ -62,6 +62,8 @@ check "virtio-blk: writes and reads past the end fail with IOERR" \
 run acpi $MEM --node 5 --first-index 9 --append mvt.test=acpi "$TGUEST"
 check "ACPI tables: checksums, hardware-reduced, one device per slot" \
 	has "$out" "acpi checksums bad 0 virtio devices 2 hw-reduced 1"
+check "CPUID: the hypervisor bit and KVM's signature" \
+	has "$out" "cpuid hypervisor 1 signature KVMKVMKVM"
 check "identity and devices on the command line" \
 	sh -c "grep -q 'mv.index=9 mv.count=1 mv.node=5' '$out' &&
 	       grep -q 'virtio_mmio.device=4K@0xd0000000:5' '$out'"
