@@ -51,6 +51,9 @@ check:
 demo:
 	scripts/demo.sh
 
+bench:
+	scripts/bench.sh
+
 checkpatch:
 	scripts/checkpatch.sh
 
@@ -62,4 +65,4 @@ clean:
 	rm -rf build
 
 .PHONY: all module launcher tools selftests deps guest initramfs testhost \
-	check demo checkpatch clean
+	check demo bench checkpatch clean

@@ -21,13 +21,16 @@ selftests listed in selftests/tests.list for one configuration.
 
   --run NAME       configuration: host (default; 5-level paging),
                    no5lvl (4-level), pti (KPTI forced), kvm (1 vCPU, for
-                   nested KVM tests), demo (boot and run the demo)
+                   nested KVM tests), bench (1 vCPU, with QEMU: make
+                   bench), demo (boot and run the demo)
   --only TEXT      run only tests whose path contains TEXT
   --smp N          vCPUs (default: 2, 1 for the kvm run)
   --mem MB         memory in MiB (default: 2048)
   --timeout S      wall-clock limit for the whole boot (default: 1200)
   --append ARGS    extra kernel command line
   --out DIR        where logs go (default: build/testhost/NAME)
+  --with-qemu      also pack QEMU (the benchmarks' baseline); the bench
+                   run does this by itself
   -h, --help       this text
 
 Exit status: 0 all passed, 1 a test failed or the kernel log is bad,
@@ -35,7 +38,7 @@ Exit status: 0 all passed, 1 a test failed or the kernel log is bad,
 USAGE
 }
 
-run=host only="" smp="" mem=2048 timeout=1200 append="" out=""
+run=host only="" smp="" mem=2048 timeout=1200 append="" out="" with_qemu=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--run) run=$2; shift ;;
@@ -45,6 +48,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift ;;
 	--append) append=$2; shift ;;
 	--out) out=$2; shift ;;
+	--with-qemu) with_qemu=1 ;;
 	-h|--help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -57,6 +61,7 @@ host) ;;
 no5lvl) append="no5lvl $append" ;;
 pti) append="pti=on $append" ;;
 kvm) smp=${smp:-1} ;;
+bench) smp=${smp:-1}; with_qemu=1 ;;
 demo) mode=demo ;;
 *) say "unknown run '$run'"; usage >&2; exit 2 ;;
 esac
@@ -131,6 +136,20 @@ done
 [ -f "$MV_ROOT/build/guest/initramfs.cpio.gz" ] &&
 	cp -L "$MV_ROOT/build/guest/initramfs.cpio.gz" "$root/guest/"
 [ -d "$MV_ROOT/selftests/out" ] && cp -a "$MV_ROOT/selftests/out/." "$root/selftests/"
+
+# QEMU, for the benchmarks' baseline: the binary, its libraries where the
+# dynamic loader looks for them, and the firmware microvm boots with.
+if [ $with_qemu = 1 ]; then
+	q=$(command -v qemu-system-x86_64)
+	for f in "$q" $(ldd "$q" | awk '/=> \// { print $3 } /^\t\// { print $1 }'); do
+		mkdir -p "$root$(dirname "$f")"
+		cp -L "$f" "$root$f"
+	done
+	mkdir -p "$root/usr/share/qemu"
+	for f in bios-microvm.bin qboot.rom linuxboot_dma.bin pvh.bin kvmvapic.bin; do
+		[ -e "/usr/share/qemu/$f" ] && cp -L "/usr/share/qemu/$f" "$root/usr/share/qemu/"
+	done
+fi
 
 "$MV_ROOT/scripts/mkcpio.sh" "$root" "$out/initramfs.cpio"
 rm -rf "$root"

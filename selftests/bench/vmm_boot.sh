@@ -1,0 +1,118 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# mvlaunch against QEMU microvm, both on KVM, in the same test host: the
+# same guest kernel, initramfs and memory, N guests each.  For each guest
+# we take the time from start to the guest's ready marker, its process's
+# resident memory (launcher + guest), and the launcher's own share: the
+# resident memory outside the guest-RAM mapping.  Prints TAP, and BENCH
+# lines for scripts/bench-report.sh.
+#
+# The test host's nested KVM is slow and fragile (DESIGN.md): one vCPU,
+# a few guests at a time, so N is 4 unless MV_BENCH_GUESTS says otherwise.
+n=${MV_BENCH_GUESTS:-4}
+mem=${MV_BENCH_MEM:-64}
+limit=${MV_BENCH_LIMIT:-240}
+marker="megavirt-guest: ready"
+kernel=$MV_GUEST_KERNEL
+initrd=$MV_GUEST_INITRD
+work=/tmp/vmm_boot
+tap=0
+
+say() { echo "# $*"; }
+result() {	# result <0|1> <text>
+	tap=$((tap + 1))
+	if [ "$1" = 0 ]; then echo "ok $tap $2"; else echo "not ok $tap $2"; fi
+}
+now_cs() { cut -d' ' -f1 /proc/uptime | tr -d .; }	# centiseconds
+
+echo "TAP version 13"
+echo "1..5"
+if [ ! -f "$kernel" ] || [ ! -f "$initrd" ]; then
+	echo "# no guest kernel or initramfs (make guest initramfs) # SKIP"
+	exit 4
+fi
+modprobe kvm_amd 2> /dev/null || modprobe kvm_intel 2> /dev/null
+[ -c /dev/kvm ] || { echo "# no /dev/kvm in the test host # SKIP"; exit 4; }
+
+# Resident kB of a process, and of its biggest mapping (the guest's RAM).
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+ram_rss_kb() {
+	awk '/^[0-9a-f]+-[0-9a-f]+ / { split($1, r, "-") }
+	     /^Size:/ { size = $2 }
+	     /^Rss:/ { if (size > best) { best = size; rss = $2 } }
+	     END { print rss + 0 }' "/proc/$1/smaps"
+}
+
+start_qemu() {	# start_qemu <index> <log>
+	qemu-system-x86_64 -M microvm -accel kvm -cpu host -smp 1 -m "${mem}M" \
+		-nodefaults -no-user-config -display none -no-reboot \
+		-serial "file:$2" -kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 mv.index=$1 mv.count=$n panic=-1" \
+		< /dev/null > "$2.err" 2>&1 &
+	echo $!
+}
+
+start_mvlaunch() {	# start_mvlaunch <index> <log>
+	mvlaunch --engine kvm --mem "${mem}M" --first-index "$1" \
+		--no-progress "$kernel" "$initrd" < /dev/null > "$2" 2>&1 &
+	echo $!
+}
+
+# bench <name>: start n guests, wait for them, measure, stop them.
+bench() {
+	vmm=$1
+	rm -rf "$work"
+	mkdir -p "$work"
+	t0=$(now_cs)
+	pids=""
+	i=0
+	while [ $i -lt "$n" ]; do
+		pids="$pids $(start_$vmm $i "$work/$i.log")"
+		i=$((i + 1))
+	done
+
+	up=0 boot_total=0
+	deadline=$((t0 + limit * 100))
+	i=0
+	while [ $i -lt "$n" ] && [ "$(now_cs)" -lt $deadline ]; do
+		if grep -q "$marker" "$work/$i.log" 2> /dev/null; then
+			boot_total=$((boot_total + $(now_cs) - t0))
+			up=$((up + 1))
+			i=$((i + 1))
+			continue
+		fi
+		sleep 0.2
+	done
+	result $([ $up = "$n" ]; echo $?) "$vmm: $up of $n guests reached userspace"
+
+	sleep 3	# let the guests settle into idle
+	total=0 launcher=0 counted=0
+	for p in $pids; do
+		[ -d "/proc/$p" ] || continue
+		r=$(rss_kb "$p")
+		g=$(ram_rss_kb "$p")
+		total=$((total + r))
+		launcher=$((launcher + r - g))
+		counted=$((counted + 1))
+	done
+	for p in $pids; do kill "$p" 2> /dev/null; done
+	sleep 1
+	for p in $pids; do kill -9 "$p" 2> /dev/null; done
+	wait 2> /dev/null
+
+	if [ $up -gt 0 ] && [ $counted -gt 0 ]; then
+		echo "BENCH $vmm.boot_ms $((boot_total * 10 / up)) ms"
+		echo "BENCH $vmm.rss_kb $((total / counted)) kB"
+		echo "BENCH $vmm.launcher_rss_kb $((launcher / counted)) kB"
+		result 0 "$vmm: measured $counted processes"
+	else
+		result 1 "$vmm: nothing to measure"
+		for f in "$work"/*.log; do tail -n 5 "$f" | sed 's/^/#   /'; done
+	fi
+}
+
+say "$n guests of ${mem} MiB each, kernel $(basename "$kernel")"
+bench qemu
+bench mvlaunch
+result $([ -z "$(pidof qemu-system-x86_64 mvlaunch)" ]; echo $?) "no guest process left behind"
