@@ -15,3 +15,8 @@ CFLAGS   += -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Werror
 $(OUT)/%: %.c $(wildcard $(TOP)/selftests/include/*.h) $(TOP)/kernel/uapi/megavirt.h
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+
+# Tests written as busybox shell scripts are installed as they are.
+$(OUT)/%.sh: %.sh
+	@mkdir -p $(OUT)
+	install -m 755 $< $@
