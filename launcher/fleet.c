@@ -55,6 +55,8 @@ struct member {
 	int code;
 	unsigned int restarts;
 	u64 peak_rss;
+	u64 launcher_rss;		/* at its end, without guest RAM */
+	u64 launcher_pss;
 	u64 t_start;
 	u64 t_up;			/* first time to up, 0: never */
 	char reason[200];
@@ -84,16 +86,19 @@ static u64 now_ns(void)
 	return ts.tv_sec * NSEC + ts.tv_nsec;
 }
 
-void fleet__send(int fd, unsigned int index, enum fleet_event ev,
-		 enum guest_end end, const char *text)
+void fleet__send(int fd, const struct fleet_msg *msg)
 {
-	struct fleet_msg msg = { .index = index, .event = ev, .end = end };
-
 	if (fd < 0)
 		return;
-	snprintf(msg.text, sizeof(msg.text), "%s", text);
-	if (write(fd, &msg, sizeof(msg)) < 0)
+	if (write(fd, msg, sizeof(*msg)) < 0)
 		return;		/* the parent is gone; PDEATHSIG follows */
+}
+
+void fleet__tell(int fd, unsigned int index, enum fleet_event ev)
+{
+	struct fleet_msg msg = { .index = index, .event = ev };
+
+	fleet__send(fd, &msg);
 }
 
 static void __noreturn child(struct fleet *f, unsigned int i)
@@ -231,6 +236,10 @@ static void on_message(struct fleet *f, const struct fleet_msg *msg)
 		sample_rss(m);
 		m->got_end = true;
 		m->end = msg->end;
+		if (msg->rss > m->peak_rss)
+			m->peak_rss = msg->rss;
+		m->launcher_rss = msg->rss_launcher;
+		m->launcher_pss = msg->pss_launcher;
 		snprintf(m->reason, sizeof(m->reason), "%.*s",
 			 (int)sizeof(msg->text), msg->text);
 		break;
@@ -347,7 +356,7 @@ static void stats(const char *what, const u64 *v, unsigned int n,
 		k++;
 	}
 	if (k)
-		mv_info("%s: min %.1f %s, avg %.1f %s, max %.1f %s (%u guests)",
+		mv_info("%s: min %.2f %s, avg %.2f %s, max %.2f %s (%u guests)",
 			what, lo / unit, uname, (double)sum / k / unit, uname,
 			hi / unit, uname, k);
 }
@@ -362,8 +371,9 @@ static void summary(struct fleet *f)
 	counts(f, n);
 	for (i = 0; i < f->cfg->count; i++)
 		restarts += f->m[i].restarts;
-	mv_info("%u guests: %u came up; %u powered off, %u rebooted, %u panicked, %u crashed, %u stopped, %u failed to run; %u restarts",
-		f->cfg->count, n[GUEST_FAILED + 1], n[GUEST_POWEROFF],
+	mv_info("%u guest%s: %u came up; %u powered off, %u rebooted, %u panicked, %u crashed, %u stopped, %u failed to run; %u restarts",
+		f->cfg->count, f->cfg->count == 1 ? "" : "s",
+		n[GUEST_FAILED + 1], n[GUEST_POWEROFF],
 		n[GUEST_REBOOT], n[GUEST_PANIC], n[GUEST_CRASH],
 		n[GUEST_STOPPED], n[GUEST_FAILED], restarts);
 	if (v) {
@@ -374,6 +384,14 @@ static void summary(struct fleet *f)
 			v[i] = f->m[i].peak_rss;
 		stats("peak resident memory per guest", v, f->cfg->count,
 		      MIB, "MiB");
+		for (i = 0; i < f->cfg->count; i++)
+			v[i] = f->m[i].launcher_rss;
+		stats("launcher's own resident memory (without guest RAM)", v,
+		      f->cfg->count, MIB, "MiB");
+		for (i = 0; i < f->cfg->count; i++)
+			v[i] = f->m[i].launcher_pss;
+		stats("... the same as PSS (shared pages divided)", v,
+		      f->cfg->count, MIB, "MiB");
 		free(v);
 	}
 	for (i = 0; i < f->cfg->count; i++) {

@@ -24,6 +24,7 @@
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "virtio.h"
@@ -76,12 +77,21 @@ bool guest__ended(struct guest *g)
 	return ended;
 }
 
+u64 guest__now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 void guest__set_up(struct guest *g)
 {
 	if (g->up)
 		return;
 	g->up = true;
-	fleet__send(g->status_fd, g->index, FLEET_UP, GUEST_RUNNING, "");
+	g->t_up = guest__now() - g->t_start;
+	fleet__tell(g->status_fd, g->index, FLEET_UP);
 }
 
 void guest__set_panic(struct guest *g, const char *reason)
@@ -352,12 +362,61 @@ static void settle_end(struct guest *g)
 	pthread_mutex_unlock(&g->end_lock);
 }
 
+/*
+ * Resident memory, from /proc/self/smaps: all of it, and the launcher's
+ * own share - every mapping but guest RAM - as RSS (what ps shows; it
+ * counts our static binary's text in full, though every guest process of
+ * the node shares those pages) and as PSS (shared pages divided among
+ * their users: what one more guest really costs).
+ */
+static void measure(struct guest *g, struct fleet_msg *msg)
+{
+	unsigned long long lo, hi, kb;
+	u64 ram_lo = (unsigned long)g->mem.hva, ram_hi = ram_lo + g->mem.size;
+	bool guest_ram = false;
+	char line[256];
+	FILE *f = fopen("/proc/self/smaps", "re");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		/* A mapping's first line; "Anonymous:" parses one number. */
+		if (sscanf(line, "%llx-%llx ", &lo, &hi) == 2) {
+			guest_ram = lo < ram_hi && ram_lo < hi;
+			continue;
+		}
+		if (sscanf(line, "Rss: %llu kB", &kb) == 1) {
+			msg->rss += kb * KIB;
+			if (!guest_ram)
+				msg->rss_launcher += kb * KIB;
+		} else if (sscanf(line, "Pss: %llu kB", &kb) == 1 && !guest_ram) {
+			msg->pss_launcher += kb * KIB;
+		}
+	}
+	fclose(f);
+}
+
+/* --stats, or a fleet's summary: how the guest's life went in numbers. */
+static void report(struct guest *g, const struct fleet_msg *msg)
+{
+	char up[32] = "never up";
+
+	if (g->up)
+		snprintf(up, sizeof(up), "up after %.2f s",
+			 (double)g->t_up / 1e9);
+	mv_info("guest %u: %s, ran %.2f s; resident %.1f MiB, launcher's own %.2f MiB (PSS %.2f MiB)",
+		g->index, up, (double)(guest__now() - g->t_start) / 1e9,
+		(double)msg->rss / MIB, (double)msg->rss_launcher / MIB,
+		(double)msg->pss_launcher / MIB);
+}
+
 static struct guest the_guest;
 
 int guest__run(const struct mv_config *cfg, const struct boot_image *img,
 	       unsigned int index, int status_fd, int go_fd)
 {
 	struct guest *g = &the_guest;
+	struct fleet_msg msg = { .index = index, .event = FLEET_END };
 	bool started = false;
 	int code;
 
@@ -367,6 +426,7 @@ int guest__run(const struct mv_config *cfg, const struct boot_image *img,
 	g->status_fd = status_fd;
 	g->end_fd = -1;
 	g->vcpu_thread = pthread_self();
+	g->t_start = guest__now();
 	pthread_mutex_init(&g->end_lock, NULL);
 	if (ioloop__init(&g->loop) || setup_signals(g) ||
 	    output__init(&g->out, g)) {
@@ -381,7 +441,7 @@ int guest__run(const struct mv_config *cfg, const struct boot_image *img,
 		return MV_EXIT_INTERNAL;
 
 	if (!prepare(g)) {
-		fleet__send(status_fd, index, FLEET_READY, GUEST_RUNNING, "");
+		fleet__tell(status_fd, index, FLEET_READY);
 		if (go_fd < 0 || !wait_release(g, go_fd)) {
 			watch_stdin(g);
 			if (pthread_create(&g->vcpu_thread, NULL, vcpu_thread,
@@ -403,10 +463,16 @@ int guest__run(const struct mv_config *cfg, const struct boot_image *img,
 	if (started && g->engine->dump &&
 	    (g->end == GUEST_CRASH || getenv("MVLAUNCH_DEBUG")))
 		g->engine->dump(g);
-	fleet__send(status_fd, index, FLEET_END, g->end, g->reason);
+	measure(g, &msg);
+	msg.end = g->end;
+	snprintf(msg.text, sizeof(msg.text), "%.*s", (int)sizeof(msg.text) - 1,
+		 g->reason);
+	fleet__send(status_fd, &msg);
 	if (status_fd < 0 && g->end != GUEST_POWEROFF)
 		mv_info("guest %u: %s%s%s", index, guest__end_name(g->end),
 			g->reason[0] ? ": " : "", g->reason);
+	if (g->cfg->stats && started)
+		report(g, &msg);
 	output__exit(&g->out);
 	if (g->engine)
 		g->engine->destroy(g);

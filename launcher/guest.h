@@ -218,6 +218,8 @@ struct guest {
 	char reason[200];
 	char panic[200];		/* the console's "Kernel panic" line */
 	bool up;			/* the ready marker was seen */
+	u64 t_start;			/* ns, CLOCK_MONOTONIC */
+	u64 t_up;
 	int end_fd;			/* eventfd: wakes the main loop */
 
 	struct virtio_dev *vdev[GUEST_MAX_VDEVS];
@@ -240,6 +242,7 @@ int guest__cmdline_add(struct guest *g, const char *fmt, ...)
 int guest__run(const struct mv_config *cfg, const struct boot_image *img,
 	       unsigned int index, int status_fd, int go_fd);
 const char *guest__end_name(enum guest_end end);
+u64 guest__now(void);
 
 /* What a guest process tells the fleet parent, one write per message. */
 enum fleet_event {
@@ -253,10 +256,13 @@ struct fleet_msg {
 	u32 event;			/* enum fleet_event */
 	u32 end;			/* enum guest_end, for FLEET_END */
 	u32 pad;
+	u64 rss;			/* FLEET_END: resident bytes, all */
+	u64 rss_launcher;		/* ... of which not guest RAM */
+	u64 pss_launcher;		/* the same, proportional */
 	char text[200];
 };
 
-void fleet__send(int fd, unsigned int index, enum fleet_event ev,
-		 enum guest_end end, const char *text);
+void fleet__send(int fd, const struct fleet_msg *msg);
+void fleet__tell(int fd, unsigned int index, enum fleet_event ev);
 
 #endif /* MVLAUNCH_GUEST_H */

@@ -102,6 +102,7 @@ struct mv_config {
 	bool ksm;
 	bool overcommit;
 	bool progress;
+	bool stats;
 };
 
 /* main.c: */

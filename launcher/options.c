@@ -29,6 +29,7 @@ enum {
 	OPT_NO_KSM,
 	OPT_OVERCOMMIT,
 	OPT_NO_PROGRESS,
+	OPT_STATS,
 };
 
 static const struct option long_opts[] = {
@@ -52,6 +53,7 @@ static const struct option long_opts[] = {
 	{ "no-ksm",		no_argument,	   NULL, OPT_NO_KSM },
 	{ "overcommit",		no_argument,	   NULL, OPT_OVERCOMMIT },
 	{ "no-progress",	no_argument,	   NULL, OPT_NO_PROGRESS },
+	{ "stats",		no_argument,	   NULL, OPT_STATS },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -85,6 +87,7 @@ void options__usage(void)
 	       "      --no-ksm           do not offer guest RAM to KSM\n"
 	       "      --overcommit       skip the host memory check for --count\n"
 	       "      --no-progress      no progress line on a terminal\n"
+	       "      --stats            each guest reports its times and memory\n"
 	       "  -h, --help             this text\n"
 	       "  -V, --version          the version\n"
 	       "\n"
@@ -297,6 +300,9 @@ static int parse_one(struct mv_config *cfg, int opt, const char *arg)
 		return 0;
 	case OPT_NO_PROGRESS:
 		cfg->progress = false;
+		return 0;
+	case OPT_STATS:
+		cfg->stats = true;
 		return 0;
 	default:
 		return MV_EXIT_USAGE;	/* getopt said what was wrong */

@@ -40,20 +40,26 @@ hang)
 	while :; do sleep 3600; done
 	;;
 blk)
-	mount -t ext4 -o ro /dev/vda /mnt &&
+	if mount -t ext4 -o ro /dev/vda /mnt; then
 		echo "blk: $(md5sum /mnt/data | cut -d' ' -f1)"
-	umount /mnt
+		umount /mnt
+	else
+		echo "blk: mount failed; $(ls /dev/vd* 2>&1)"
+		dmesg | tail -n 5
+	fi
 	;;
 net)
+	# Guests 0 and 1 ping each other, whichever comes up first waiting.
 	ip link set eth0 up
 	ip addr add "10.99.0.$((index + 1))/24" dev eth0
-	if [ "$index" = 0 ]; then
-		ping -c 3 -W 10 10.99.0.2 > /tmp/ping 2>&1 &&
-			echo "net: ping 10.99.0.2 ok"
-		tail -n 2 /tmp/ping
-	else
-		sleep 60
-	fi
+	peer=10.99.0.$((2 - index))
+	i=0
+	while [ $i -lt 60 ] && ! ping -c 1 -W 2 $peer > /dev/null 2>&1; do
+		i=$((i + 1))
+	done
+	ping -c 3 -W 5 $peer > /tmp/ping 2>&1 && echo "net: ping $peer ok"
+	tail -n 2 /tmp/ping
+	sleep 5
 	;;
 esac
 poweroff -f

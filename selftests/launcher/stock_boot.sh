@@ -20,7 +20,8 @@ fi
 MEM="--mem 256M"
 
 t0=$(cut -d' ' -f1 /proc/uptime)
-run_timed 170 boot $MEM --append mvt.stock=poweroff "$KERNEL" "$STOCK_INITRD"
+run_timed 170 boot $MEM --stats --append mvt.stock=poweroff "$KERNEL" \
+	"$STOCK_INITRD"
 t1=$(cut -d' ' -f1 /proc/uptime)
 echo "# stock kernel to poweroff: $(echo "$t1 - $t0" | bc) s"
 check "poweroff ends the stock guest with status 0" expect_rc 0

@@ -439,6 +439,31 @@ static void test_acpi(const u8 *bp)
 	puts("\n");
 }
 
+/* Read a line from the UART's receiver, by polling LSR.DR, and echo it. */
+static void test_echo(void)
+{
+	char line[64];
+	unsigned int n = 0;
+	unsigned long spins = 0;
+
+	puts("megavirt-guest: ready\n");
+	while (n < sizeof(line) - 1 && spins < SPIN_LIMIT) {
+		if (!(inb(SERIAL + 5) & 1)) {
+			spins++;
+			asm volatile("pause");
+			continue;
+		}
+		line[n] = inb(SERIAL);
+		if (line[n] == '\n')
+			break;
+		n++;
+	}
+	line[n] = 0;
+	puts("echo: ");
+	puts(line);
+	puts("\n");
+}
+
 /* What a kernel checks to find KVM: the hypervisor bit and leaf 0x40000000. */
 static void test_cpuid(void)
 {
@@ -508,6 +533,9 @@ void tguest_main(const u8 *bp)
 	} else if (streq_word(test, "acpi")) {
 		test_acpi(bp);
 		test_cpuid();
+		poweroff();
+	} else if (streq_word(test, "echo")) {
+		test_echo();
 		poweroff();
 	} else if (streq_word(test, "hang")) {
 		puts("megavirt-guest: ready\n");

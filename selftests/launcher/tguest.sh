@@ -8,10 +8,10 @@
 # The test guest boots in milliseconds, so this runs anywhere with KVM.
 . "$(dirname "$0")/lib.sh"
 
-plan 20
+plan 22
 if ! have_kvm; then
 	i=0
-	while [ $i -lt 20 ]; do skip "tguest" "no usable /dev/kvm"; i=$((i + 1)); done
+	while [ $i -lt 22 ]; do skip "tguest" "no usable /dev/kvm"; i=$((i + 1)); done
 	finish
 fi
 MEM="--mem 32M"
@@ -68,6 +68,12 @@ check "identity and devices on the command line" \
 	sh -c "grep -q 'mv.index=9 mv.count=1 mv.node=5' '$out' &&
 	       grep -q 'virtio_mmio.device=4K@0xd0000000:5' '$out'"
 
+# Terminal input reaches the console: here the UART's receiver.
+(sleep 1; echo "typed at the terminal") |
+	"$MVLAUNCH" $MEM --append mvt.test=echo "$TGUEST" > "$WORK/echo.out" 2>&1
+check "standard input reaches the guest's serial console" \
+	has "$WORK/echo.out" "echo: typed at the terminal"
+
 # A guest that never ends: capabilities while it runs, then SIGTERM.
 "$MVLAUNCH" $MEM --append mvt.test=hang "$TGUEST" > "$WORK/hang.out" 2>&1 &
 pid=$!
@@ -95,6 +101,18 @@ run batch $MEM --count 4 --batch 2 --paused --log-dir "$WORK/logs" \
 check "--batch --paused --log-dir: per-guest logs, panics counted" \
 	sh -c "[ $rc = 1 ] && grep -q 'megavirt-guest: ready' '$WORK/logs/guest-3.log' &&
 	       grep -q '4 panicked' '$out'"
+
+# --restart on-failure: a panicking guest comes back, once a second.
+"$MVLAUNCH" $MEM --restart on-failure --append mvt.test=panic "$TGUEST" \
+	> "$WORK/restart.out" 2>&1 &
+pid=$!
+sleep 3.5
+kill -TERM $pid
+wait $pid
+rc=$?
+grep -E 'restarts' "$WORK/restart.out" | sed 's/^/# /'
+check "--restart on-failure restarts a panicking guest" \
+	sh -c "[ $rc = 143 ] && grep -qE '; [2-9] restarts' '$WORK/restart.out'"
 
 # Kill one guest's process: the others go on, the fleet stops on SIGTERM.
 "$MVLAUNCH" $MEM --count 3 --append mvt.test=hang "$TGUEST" \
