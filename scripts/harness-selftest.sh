@@ -16,7 +16,8 @@ result() {	# result <0|1> <description>
 	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fi
 }
 
-# Three fake tests: one passes, one hangs with a child, one fails late.
+# Four fake tests: one passes, one hangs with a child, one fails late,
+# one ends before its plan is complete.
 mkdir -p "$tmp/root/fake"
 cat > "$tmp/root/fake/pass" <<'T'
 #!/bin/sh
@@ -33,8 +34,12 @@ cat > "$tmp/root/fake/late" <<'T'
 #!/bin/sh
 echo "1..2"; echo "ok 1 a"; exit 3
 T
+cat > "$tmp/root/fake/short" <<'T'
+#!/bin/sh
+echo "1..3"; echo "ok 1 a"; echo "ok 2 b"
+T
 chmod +x "$tmp"/root/fake/*
-printf '10 fake/pass\n2 fake/hang\n10 fake/late\n' > "$tmp/list"
+printf '10 fake/pass\n2 fake/hang\n10 fake/late\n10 fake/short\n' > "$tmp/list"
 
 start=$(date +%s)
 sh "$MV_ROOT/scripts/testhost-runner.sh" "$tmp/list" "$tmp/root" > "$tmp/tap"
@@ -53,8 +58,10 @@ result $? "what the hanging test started is killed with it"
 grep -q '^ok 1 selftests: fake: pass' "$tmp/tap" &&
 	grep -q '^not ok 3 selftests: fake: late # exit=3' "$tmp/tap"
 result $? "the tests around the hang still run and report"
-[ "$(awk -f "$MV_ROOT/scripts/tap-count.awk" "$tmp/tap")" = "2 2 1" ]
-result $? "the count is 2 passed, 2 failed, 1 skipped ($(awk -f "$MV_ROOT/scripts/tap-count.awk" "$tmp/tap"))"
+grep -q '^ok 4 selftests: fake: short' "$tmp/tap"
+result $? "a test that stops short of its plan exits 0 ..."
+[ "$(awk -f "$MV_ROOT/scripts/tap-count.awk" "$tmp/tap")" = "4 3 1" ]
+result $? "... and the count still finds it: 4 passed, 3 failed, 1 skipped ($(awk -f "$MV_ROOT/scripts/tap-count.awk" "$tmp/tap"))"
 
 # The kernel log check.
 printf '[    1.0] megavirt: ready\n[    2.0] all fine\n' > "$tmp/good.log"
