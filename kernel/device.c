@@ -94,6 +94,16 @@ static long guest_ioctl(struct mv_guest *g, unsigned int cmd, void __user *arg)
 	return err;
 }
 
+/* MV_IRQFD, MV_IOEVENTFD: no lock either, device threads call them. */
+static long bind_eventfd(struct mv_guest *g, unsigned int cmd, void __user *arg)
+{
+	struct mv_eventfd e;
+
+	if (copy_from_user(&e, arg, sizeof(e)))
+		return -EFAULT;
+	return cmd == MV_IRQFD ? mv_irqfd(g, &e) : mv_ioeventfd(g, &e);
+}
+
 static long mv_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct mv_guest *g = READ_ONCE(file->private_data);
@@ -111,6 +121,20 @@ static long mv_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		if (!g)
 			return -EINVAL;
 		return guest_ioctl(g, cmd, (void __user *)arg);
+	case MV_INTERRUPT:
+		/* no lock: the vCPU may be running, or halted, right now */
+		if (!g)
+			return -EINVAL;
+		if (current->mm != g->mm)
+			return -EIO;
+		return mv_interrupt(g, (u32 __user *)arg);
+	case MV_IRQFD:
+	case MV_IOEVENTFD:
+		if (!g)
+			return -EINVAL;
+		if (current->mm != g->mm)
+			return -EIO;
+		return bind_eventfd(g, cmd, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

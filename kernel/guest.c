@@ -69,6 +69,8 @@ struct mv_guest *mv_guest_create(const struct mv_guest_config *cfg)
 	g->mmio_base = cfg->mmio_base;
 	g->mmio_size = cfg->mmio_size;
 	g->sw_cpu = -1;
+	mv_irq_init(g);
+	mv_eventfd_init(g);
 
 	g->regs_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!g->regs_page)
@@ -102,6 +104,8 @@ free_guest:
 
 void mv_guest_destroy(struct mv_guest *g)
 {
+	mv_eventfd_destroy(g);
+	mv_irq_destroy(g);
 	mv_mmu_destroy(g);
 	mv_sw_tree_free(&g->sw);
 	mv_sw_guest_put(g->mm);

@@ -9,6 +9,8 @@
  * -MV_ENOSYS: that is how a guest finds out what this module offers.
  */
 #include <linux/string.h>
+#include <linux/ktime.h>
+#include <linux/timekeeping.h>
 #include <asm/tsc.h>
 
 #include "mv.h"
@@ -35,6 +37,8 @@ static u64 hc_init(struct mv_guest *g, u64 gpa)
 		.tsc_khz = tsc_khz,
 		.switcher_base = mv_sw_base,
 		.switcher_size = 1ULL << 39,
+		.boot_wallclock_ns = ktime_get_real_ns(),
+		.boot_tsc = rdtsc(),
 	};
 
 	if (g->shared_gpa)
@@ -106,6 +110,18 @@ void mv_hypercall(struct mv_guest *g)
 		break;
 	case MV_HC_SET_SYSCALL:
 		g->syscall_entry = f->rdi;
+		break;
+	case MV_HC_SET_CLOCKEVENT:
+		ret = mv_set_clockevent(g, f->rdi, f->rsi);
+		break;
+	case MV_HC_HALT:
+		mv_halt(g);
+		break;
+	case MV_HC_NOTIFY:
+		mv_notify(g, f->rdi);
+		break;
+	case MV_HC_SEND_INTERRUPTS:
+		/* the run loop delivers them on the way back in */
 		break;
 	default:
 		ret = -MV_ENOSYS;

@@ -260,7 +260,10 @@ void mv_mmu_page_fault(struct mv_guest *g, u64 cr2, u64 errcode)
 	    (fetch && w.nx))
 		goto guest_fault;
 	if (w.gpa >= g->mem_size) {
-		/* device space comes with the MMIO decoder */
+		if (w.gpa - g->mmio_base < g->mmio_size) {
+			mv_mmio_fault(g, w.gpa | (cr2 & ~PAGE_MASK), write);
+			return;
+		}
 		mv_kill(g, "guest maps gpa %#llx at %#llx, outside its memory",
 			w.gpa, cr2);
 		return;
@@ -311,24 +314,40 @@ guest_fault:
 }
 
 /*
- * Write to guest virtual memory as the guest kernel would, through its
- * own tables: for exception frames pushed on its behalf.
+ * Read or write guest virtual memory as the guest kernel would, through
+ * its own tables: exception frames pushed on its behalf, the frame of an
+ * iretq done for it, instructions to decode.
  */
-int mv_mmu_write_gva(struct mv_guest *g, u64 gva, const void *src, size_t len)
+static int access_gva(struct mv_guest *g, u64 gva, void *buf, size_t len,
+		      bool write)
 {
 	while (len) {
 		size_t chunk = min_t(size_t, len, PAGE_SIZE - (gva & ~PAGE_MASK));
 		struct walk w;
+		u64 gpa;
 
 		if (!canonical48(gva) || gva - mv_sw_base < SW_HOLE_SIZE)
 			return -EFAULT;
-		if (walk_guest(g, gva, true, &w) || w.fault || !w.write)
+		if (walk_guest(g, gva, write, &w) || w.fault ||
+		    (write && !w.write))
 			return -EFAULT;
-		if (mv_write_gpa(g, w.gpa + (gva & ~PAGE_MASK), src, chunk))
+		gpa = w.gpa + (gva & ~PAGE_MASK);
+		if (write ? mv_write_gpa(g, gpa, buf, chunk) :
+			    mv_read_gpa(g, buf, gpa, chunk))
 			return -EFAULT;
 		gva += chunk;
-		src += chunk;
+		buf += chunk;
 		len -= chunk;
 	}
 	return 0;
+}
+
+int mv_mmu_write_gva(struct mv_guest *g, u64 gva, const void *src, size_t len)
+{
+	return access_gva(g, gva, (void *)src, len, true);
+}
+
+int mv_mmu_read_gva(struct mv_guest *g, u64 gva, void *dst, size_t len)
+{
+	return access_gva(g, gva, dst, len, false);
 }

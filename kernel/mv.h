@@ -5,14 +5,18 @@
  * this order: main.c (is this host fit?), device.c (/dev/megavirt),
  * guest.c (a guest's birth and death), run.c (the run loop), switcher.h,
  * switcher.S and switcher_setup.c (the world switch), mmu.c (shadow page
- * tables), traps.c, hypercalls.c.
+ * tables), mmio.c, eventfd.c, traps.c, irq.c, hypercalls.c.
  */
 #ifndef _MV_H
 #define _MV_H
 
+#include <linux/atomic.h>
+#include <linux/hrtimer.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 #include <linux/printk.h>
+#include <linux/wait.h>
 
 #include "uapi/megavirt.h"
 
@@ -21,6 +25,10 @@
 
 struct mm_struct;
 struct page;
+struct task_struct;
+
+#define MV_NR_VECTORS	256
+#define MV_FIRST_IRQ	32	/* below are exceptions, never raised */
 
 /*
  * The trap frame at the end of the register page, as switcher.S pushes it
@@ -56,6 +64,20 @@ struct mv_gate {
 	u8 dpl;
 };
 
+/* A decoded MMIO instruction, waiting for the launcher (mmio.c). */
+struct mv_mmio_insn {
+	u8 len;			/* bytes, to step over */
+	u8 size;		/* of the access: 1, 2, 4 or 8 */
+	u8 opsize;		/* of the register operand */
+	u8 reg;			/* its number, ModRM order */
+	u8 extend;		/* MV_MMIO_ZERO/SIGN for movzx/movsx */
+	bool write, high8, has_imm;
+	u64 imm;
+};
+
+#define MV_MMIO_ZERO	1
+#define MV_MMIO_SIGN	2
+
 /* One guest: one open /dev/megavirt, one vCPU. */
 struct mv_guest {
 	struct mutex lock;		/* serialises the ioctls */
@@ -77,7 +99,24 @@ struct mv_guest {
 	u64 kstack;			/* its stack for events from user mode */
 	u64 syscall_entry;		/* where user SYSCALLs go, 0 for none */
 
+	/* Virtual interrupts (irq.c): raised from any context. */
+	unsigned long irqs[BITS_TO_LONGS(MV_NR_VECTORS)];
+	atomic_t irq_seq;		/* bumped by every raise */
+	wait_queue_head_t irq_wq;	/* where a halted vCPU sleeps */
+	struct task_struct *vcpu_task;	/* in MV_RUN, to be kicked */
+	bool pending_shown;		/* irq_pending last written nonzero */
+	struct hrtimer timer;		/* the clock event */
+	u64 timer_period;		/* ns, 0 for one-shot */
+	atomic_t timer_ticks;		/* its ticks not delivered yet */
+	struct hrtimer window;		/* "come back soon" (irq.c) */
+	unsigned int window_polls;
+
+	/* Eventfds bound to vectors and to kicks (eventfd.c). */
+	struct mutex ev_lock;
+	struct list_head irqfds, ioeventfds;
+
 	/* What the launcher must see, and what it owes us. */
+	struct mv_mmio_insn mmio;	/* the access behind MV_EXIT_MMIO */
 	struct mv_run exit;
 	bool dead;			/* exit holds the end, for good */
 	u32 awaiting;			/* MV_EXIT_* whose answer is due */
@@ -139,6 +178,7 @@ int mv_mmu_new_root(struct mv_guest *g, u64 gcr3);
 u64 mv_mmu_hw_cr3(struct mv_guest *g);
 void mv_mmu_page_fault(struct mv_guest *g, u64 cr2, u64 errcode);
 int mv_mmu_write_gva(struct mv_guest *g, u64 gva, const void *src, size_t len);
+int mv_mmu_read_gva(struct mv_guest *g, u64 gva, void *dst, size_t len);
 
 /* traps.c: the guest's own exceptions, delivered to its handlers. */
 u64 mv_load_idt(struct mv_guest *g, u64 gpa, u64 entries);
@@ -148,6 +188,32 @@ bool mv_reflect(struct mv_guest *g, unsigned int vector, bool has_err,
 void mv_reflect_page_fault(struct mv_guest *g, u64 cr2, u64 errcode);
 void mv_reflect_syscall(struct mv_guest *g);
 void mv_guest_exception(struct mv_guest *g, unsigned int vector);
+void mv_deliver_interrupt(struct mv_guest *g, unsigned int vector);
+
+/* irq.c: virtual interrupts, the clock event, HALT. */
+void mv_irq_init(struct mv_guest *g);
+void mv_irq_destroy(struct mv_guest *g);
+bool mv_virtual_if(struct mv_guest *g);
+void mv_set_virtual_if(struct mv_guest *g, bool on);
+void mv_irq_raise(struct mv_guest *g, unsigned int vector);
+int mv_irq_seq(struct mv_guest *g);
+bool mv_irq_changed(struct mv_guest *g, int seq);
+void mv_irq_before_entry(struct mv_guest *g);
+void mv_halt(struct mv_guest *g);
+u64 mv_set_clockevent(struct mv_guest *g, u64 delta, u64 period);
+long mv_interrupt(struct mv_guest *g, u32 __user *uvector);
+
+/* mmio.c: device space, decoded. */
+void mv_mmio_fault(struct mv_guest *g, u64 gpa, bool write);
+void mv_mmio_complete(struct mv_guest *g, u64 data);
+
+/* eventfd.c: irqfds and ioeventfds. */
+void mv_eventfd_init(struct mv_guest *g);
+void mv_eventfd_destroy(struct mv_guest *g);
+long mv_irqfd(struct mv_guest *g, const struct mv_eventfd *e);
+long mv_ioeventfd(struct mv_guest *g, const struct mv_eventfd *e);
+bool mv_ioeventfd_mmio(struct mv_guest *g, u64 gpa);
+void mv_notify(struct mv_guest *g, u64 value);
 
 /* hypercalls.c */
 void mv_hypercall(struct mv_guest *g);

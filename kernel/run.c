@@ -236,6 +236,8 @@ static void complete_exit(struct mv_guest *g, const struct mv_run *run)
 {
 	if (g->awaiting == MV_EXIT_HYPERCALL)
 		g->frame->rax = run->hypercall.ret;
+	else if (g->awaiting == MV_EXIT_MMIO)
+		mv_mmio_complete(g, run->mmio.data);
 	g->awaiting = 0;
 }
 
@@ -254,15 +256,26 @@ long mv_run(struct mv_guest *g, struct mv_run __user *urun)
 		memset(&g->exit, 0, sizeof(g->exit));
 	}
 
+	WRITE_ONCE(g->vcpu_task, current);
 	while (!g->dead && !g->awaiting) {
-		if (signal_pending(current))
+		int seq;
+
+		if (signal_pending(current)) {
+			WRITE_ONCE(g->vcpu_task, NULL);
 			return -EINTR;
+		}
 		cond_resched();
-		if (!state_ok(g))
+		seq = mv_irq_seq(g);
+		mv_irq_before_entry(g);
+		if (g->dead || !state_ok(g))
 			break;
 
+		/*
+		 * Interrupts off from here to the guest: a vector raised
+		 * after this last look kicks us out of the guest (irq.c).
+		 */
 		local_irq_disable();
-		if (need_resched()) {
+		if (need_resched() || mv_irq_changed(g, seq)) {
 			local_irq_enable();
 			continue;
 		}
@@ -273,6 +286,7 @@ long mv_run(struct mv_guest *g, struct mv_run __user *urun)
 
 		handle_exit(g, vector);
 	}
+	WRITE_ONCE(g->vcpu_task, NULL);
 
 	if (copy_to_user(urun, &g->exit, sizeof(g->exit)))
 		return -EFAULT;

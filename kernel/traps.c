@@ -77,27 +77,6 @@ u64 mv_load_idt(struct mv_guest *g, u64 gpa, u64 entries)
 	return 0;
 }
 
-/* The guest's virtual IF, from the shared page; off until there is one. */
-static bool virtual_if(struct mv_guest *g)
-{
-	u32 on = 0;
-
-	if (g->shared_gpa)
-		mv_read_gpa(g, &on, g->shared_gpa +
-			    offsetof(struct mv_shared, irq_enabled), sizeof(on));
-	return on & MV_IRQ_ENABLED;
-}
-
-static void set_virtual_if(struct mv_guest *g, bool on)
-{
-	u32 val = on ? MV_IRQ_ENABLED : 0;
-
-	if (g->shared_gpa)
-		mv_write_gpa(g, g->shared_gpa +
-			     offsetof(struct mv_shared, irq_enabled), &val,
-			     sizeof(val));
-}
-
 /*
  * Deliver an event through @gate.  Returns false, with the guest dead,
  * when the frame cannot be pushed: where the CPU would have double-faulted.
@@ -117,7 +96,7 @@ static bool deliver(struct mv_guest *g, const struct mv_gate *gate,
 	frame[n++] = f->rip;
 	frame[n++] = f->cs;
 	frame[n++] = (f->rflags & ~X86_EFLAGS_IF) |
-		     (virtual_if(g) ? X86_EFLAGS_IF : 0);
+		     (mv_virtual_if(g) ? X86_EFLAGS_IF : 0);
 	frame[n++] = f->rsp;
 	frame[n++] = f->ss;
 	rsp -= n * sizeof(u64);
@@ -127,7 +106,7 @@ static bool deliver(struct mv_guest *g, const struct mv_gate *gate,
 		return false;
 	}
 	if (!gate->trap)
-		set_virtual_if(g, false);
+		mv_set_virtual_if(g, false);
 	f->rip = gate->handler;
 	f->cs = MV_GUEST_CS;
 	f->ss = MV_GUEST_DS;
@@ -199,4 +178,20 @@ void mv_guest_exception(struct mv_guest *g, unsigned int vector)
 		return;
 	}
 	mv_reflect(g, vector, has_errcode(vector), g->frame->errcode);
+}
+
+/*
+ * A virtual interrupt the guest's IF allows (irq.c decided that): through
+ * its IDT gate, no error code, like an external interrupt on bare metal.
+ */
+void mv_deliver_interrupt(struct mv_guest *g, unsigned int vector)
+{
+	struct mv_gate *gate = &g->idt[vector];
+
+	if (!gate->present) {
+		mv_kill(g, "interrupt %u at %#llx with no handler", vector,
+			g->frame->rip);
+		return;
+	}
+	deliver(g, gate, "interrupt", false, 0);
 }

@@ -174,9 +174,20 @@ struct mv_run {
 #define MV_RUN			_IOWR(MEGAVIRT_IOCTL_BASE, 0xe5, struct mv_run)
 
 /*
- * Reserved for the interrupt side of the launcher interface (not yet
- * implemented): MV_INTERRUPT raises a virtual interrupt vector, MV_IRQFD
- * and MV_IOEVENTFD bind eventfds to a vector and to a notify value.
+ * The interrupt side of the launcher interface.  None of these takes the
+ * vCPU's lock: any thread of the launcher may call them while MV_RUN runs
+ * or sleeps in the guest's HALT.
+ *
+ * MV_INTERRUPT raises a vector (32-255) of the guest's IDT; it is
+ * delivered when the guest's virtual IF allows.
+ *
+ * MV_IRQFD binds an eventfd to a vector: every write to the eventfd raises
+ * it.  MV_IOEVENTFD binds an eventfd to a kick: MV_HC_NOTIFY with @value,
+ * or, with MV_IOEVENTFD_MMIO, a guest write of any size and value to the
+ * device-space address @value.  A bound kick signals the eventfd and the
+ * guest goes on: no MV_EXIT_NOTIFY or MV_EXIT_MMIO.  A value takes one
+ * eventfd (-EEXIST).  MV_EVENTFD_DEASSIGN in @flags undoes a binding
+ * (-ENOENT if there was none).  Bindings go with the guest.
  */
 #define MV_INTERRUPT		_IOW(MEGAVIRT_IOCTL_BASE, 0xe6, __u32)
 #define MV_IRQFD		_IOW(MEGAVIRT_IOCTL_BASE, 0xe7, struct mv_eventfd)
@@ -184,10 +195,13 @@ struct mv_run {
 
 struct mv_eventfd {
 	__s32 fd;
-	__u32 flags;
-	__u64 value;		/* the vector, or the notify value */
-	__u64 reserved[2];
+	__u32 flags;		/* MV_EVENTFD_DEASSIGN, MV_IOEVENTFD_MMIO */
+	__u64 value;		/* the vector, the notify value or the address */
+	__u64 reserved[2];	/* must be 0 */
 };
+
+#define MV_EVENTFD_DEASSIGN	_BITUL(0)
+#define MV_IOEVENTFD_MMIO	_BITUL(1)
 
 /*
  * ---------------------------------------------------------------------
@@ -215,8 +229,8 @@ enum mv_hypercall {
 	MV_HC_LOAD_IDT		= 7,	/* (gpa of gate table, entries) */
 	MV_HC_SET_IDT_ENTRY	= 8,	/* (vector, low quad, high quad) */
 	MV_HC_SET_STACK		= 9,	/* (guest kernel rsp for ring 3 -> 1) */
-	MV_HC_SET_CLOCKEVENT	= 10,	/* (ns from now; 0 stops the timer) */
-	MV_HC_HALT		= 11,	/* sleep until an interrupt is pending */
+	MV_HC_SET_CLOCKEVENT	= 10,	/* (ns from now or 0 to stop, period ns) */
+	MV_HC_HALT		= 11,	/* IF on, sleep until an interrupt is due */
 	MV_HC_SEND_INTERRUPTS	= 12,	/* IF came back on with irq_pending */
 	MV_HC_NOTIFY		= 13,	/* (value): device kick */
 	MV_HC_LOAD_TLS		= 14,	/* (gpa of three GDT descriptors) */
@@ -258,24 +272,46 @@ enum mv_hypercall {
 
 /*
  * The shared page: one page of guest memory the guest names in MV_HC_INIT.
- * The guest writes irq_enabled and the fields marked "guest"; the
- * hypervisor writes the rest.  pending[] bits are set by the hypervisor and
- * cleared by the guest with atomic operations.
+ * The guest writes the fields marked "guest"; the hypervisor writes the
+ * rest.
+ *
+ * Interrupts are virtual.  The real IF is always on while a guest runs;
+ * the guest's own is bit 9 of irq_enabled, an RFLAGS-shaped word so that
+ * the return path can copy a saved RFLAGS into it with one "popq".  An
+ * interrupt (a vector 32-255) is delivered only when that bit is set: the
+ * hypervisor pushes an interrupt frame on the guest's stack and enters the
+ * handler of the guest's IDT, like an exception's.  While the bit is clear
+ * the hypervisor keeps the vector pending, sets irq_pending and the bit in
+ * pending[]; a guest that turns the bit on again and finds irq_pending set
+ * makes the MV_HC_SEND_INTERRUPTS hypercall to have them delivered.
+ *
+ * The return path is race free if the guest names, in noirq_iret, the
+ * address of the iretq that immediately follows the instruction restoring
+ * irq_enabled from the frame it is about to pop.  An interrupt due while
+ * the guest stands at that iretq is delivered as if the iretq had already
+ * run, so interrupt frames never pile up on the guest's stack.
  */
 struct mv_shared {
-	__u32 irq_enabled;	/* guest: MV_IRQ_ENABLED when virtual IF is on */
-	__u32 irq_pending;	/* host: nonzero when pending[] has an unmasked bit */
-	__u64 pending[4];	/* host sets, guest clears: vectors 0-255 */
+	__u64 irq_enabled;	/* guest: MV_IRQ_ENABLED when virtual IF is on */
+	__u32 irq_pending;	/* host: nonzero when pending[] has a vector */
+	__u32 reserved0;
+	__u64 noirq_iret;	/* guest: its iretq after restoring irq_enabled */
+	__u64 pending[4];	/* host: vectors 0-255 raised, not yet delivered */
 	__u64 cr2;		/* host: faulting address of the last #PF delivered */
 	__u64 tsc_khz;		/* host: TSC frequency */
 	__u64 switcher_base;	/* host: the range the guest cannot map */
 	__u64 switcher_size;
 	__u64 boot_wallclock_ns;	/* host: CLOCK_REALTIME at MV_HC_INIT */
 	__u64 boot_tsc;		/* host: the TSC at the same instant */
-	__u64 reserved[52];
+	__u64 reserved[50];
 };
 
 #define MV_IRQ_ENABLED		0x200	/* the RFLAGS.IF bit, for pushf emulation */
+
+/* The vector of the clock event (MV_HC_SET_CLOCKEVENT). */
+#define MV_TIMER_VECTOR		0x20
+/* The shortest period of a periodic clock event, in nanoseconds. */
+#define MV_TIMER_MIN_PERIOD	100000
 
 /*
  * Boot state.  At the first MV_RUN the guest starts at rip in ring 1,

@@ -30,9 +30,12 @@ struct vm {
 #define PTE_U	0x4ULL
 #define PTE_PS	0x80ULL
 
-/* Create the guest and set it up to enter guest_main(mode, arg, arg2). */
-static inline int vm_create(struct vm *vm, int fd, uint64_t mode, uint64_t arg,
-			    uint64_t arg2)
+/*
+ * Create the guest and set it up to enter guest_main(mode, arg, arg2),
+ * with @mmio_size bytes of device space at G_MMIO.
+ */
+static inline int vm_create_mmio(struct vm *vm, int fd, uint64_t mode,
+				 uint64_t arg, uint64_t arg2, uint64_t mmio_size)
 {
 	struct mv_guest_config cfg = { 0 };
 	struct mv_regs regs = { 0 };
@@ -55,9 +58,12 @@ static inline int vm_create(struct vm *vm, int fd, uint64_t mode, uint64_t arg,
 	pd[0] = 0 | PTE_P | PTE_W | PTE_PS;
 	pd[1] = (2UL << 20) | PTE_P | PTE_W | PTE_PS;
 	pd[2] = (4UL << 20) | PTE_P | PTE_W | PTE_PS | PTE_U;
+	pdpt[G_MMIO >> 30] = G_MMIO | PTE_P | PTE_W | PTE_PS;
 
 	cfg.mem_base = (uintptr_t)vm->mem;
 	cfg.mem_size = G_MEM_SIZE;
+	cfg.mmio_base = mmio_size ? G_MMIO : 0;
+	cfg.mmio_size = mmio_size;
 	if (ioctl(fd, MV_CREATE_GUEST, &cfg))
 		return -1;
 	regs.rip = G_LOAD;
@@ -68,6 +74,12 @@ static inline int vm_create(struct vm *vm, int fd, uint64_t mode, uint64_t arg,
 	regs.cr3 = G_PML4;
 	regs.rflags = 0x2;
 	return ioctl(fd, MV_SET_REGS, &regs);
+}
+
+static inline int vm_create(struct vm *vm, int fd, uint64_t mode, uint64_t arg,
+			    uint64_t arg2)
+{
+	return vm_create_mmio(vm, fd, mode, arg, arg2, 0);
 }
 
 /* Run until an exit that is not an echo or sync ucall (those we answer). */

@@ -23,11 +23,14 @@
 #define G_PD		0x3000UL
 #define G_SHARED	0x4000UL
 #define G_SCRATCH	0x5000UL
+#define G_COUNTERS	0x6000UL	/* u64s the test reads: see below */
 #define G_LOAD		0x100000UL
 #define G_STACK_TOP	0x300000UL
 #define G_KSTACK_TOP	0x280000UL	/* for events from user space */
 #define G_USER_LOAD	0x400000UL	/* a copy of the image, user-mapped */
 #define G_USER_STACK	0x580000UL
+#define G_MMIO		0xc0000000UL	/* device space, mapped by a 1 GB page */
+#define G_MMIO_KICK	(G_MMIO + 0x800)	/* the ioeventfd test's register */
 
 #ifndef __ASSEMBLER__
 /* Ucalls: hypercalls that leave the module for the test (MV_EXIT_HYPERCALL). */
@@ -35,6 +38,19 @@
 #define UCALL_ECHO	(MV_HC_LAUNCHER_BASE + 1)	/* (a0..a4): ret = sum */
 #define UCALL_FAIL	(MV_HC_LAUNCHER_BASE + 2)	/* (line, got, want) */
 #define UCALL_SYNC	(MV_HC_LAUNCHER_BASE + 3)	/* (value) */
+#define UCALL_READY	(MV_HC_LAUNCHER_BASE + 4)	/* set up, now measure */
+
+/* G_COUNTERS[]: what the guest counts, and the test's word to it. */
+#define C_IRQS		0	/* interrupts the guest's handler saw */
+#define C_GO		1	/* the test sets it: go on */
+#define C_LAST_VECTOR	2	/* the vector the handler saw last */
+
+/* GM_KSM's pages: every word of page i holds value + i. */
+#define KSM_BASE	0x200000UL
+#define KSM_PAGES	200
+
+/* What the MMIO test's launcher side answers to every read. */
+#define MMIO_READ_VALUE	0x88776655443382f1ULL
 
 /* What the guest does, chosen by the test in %rdi. */
 enum guest_mode {
@@ -58,6 +74,14 @@ enum guest_mode {
 	GM_TRAP_LOOP,		/* %rsi #UDs through the guest's handler */
 	GM_USER_SYSCALLS,	/* user space makes %rsi checked syscalls */
 	GM_USER_FAULTS,		/* user space faults, the guest kernel sees */
+	GM_TIMER,		/* clock every %rsi ns; halt, or spin if %rdx */
+	GM_TIMER_IF_OFF,	/* 1 kHz clock, IF off until C_GO, then check */
+	GM_HALT,		/* halt until an interrupt comes */
+	GM_MMIO,		/* every mov form to and from device space */
+	GM_MMIO_BAD,		/* an instruction the decoder does not take */
+	GM_KICKS,		/* %rsi MMIO kicks and notifies, then done */
+	GM_FAULT_LOOP,		/* %rsi times: flush, read %rdx fresh pages */
+	GM_KSM,			/* fill pages with %rsi, halt, check, write %rdx */
 };
 
 /* The privileged instructions GM_PRIV tries, in order. */

@@ -313,4 +313,26 @@ user_bad:
 	USER	user_read_kernel, movq 0x100000, %rax
 	USER	user_exit, movl $60, %eax; syscall
 
+/*
+ * The interrupt handler: count, note the vector (the test gives each vector
+ * its own handler entry, see irq_stubs), and return the race-free way: the
+ * saved RFLAGS goes into the shared page's irq_enabled with one popq, and
+ * the very next instruction is the iretq named in noirq_iret.  The incq
+ * clobbers flags, but the iretq restores them.
+ */
+	.text
+	.globl	irq_stub_20, irq_stub_40
+irq_stub_20:
+	movq	$0x20, G_COUNTERS + 8 * 2
+	jmp	irq_common
+irq_stub_40:
+	movq	$0x40, G_COUNTERS + 8 * 2
+irq_common:
+	incq	G_COUNTERS
+	pushq	16(%rsp)
+	popq	G_SHARED
+	.globl	noirq_iret
+noirq_iret:
+	iretq
+
 	.section .note.GNU-stack, "", @progbits

@@ -123,6 +123,204 @@ static void user_faults(void)
 	GUEST_ASSERT_EQ(sh->cr2, 0x100000);
 }
 
+void irq_stub_20(void), irq_stub_40(void);
+extern char noirq_iret[];
+
+#define COUNTER(i)	(((volatile u64 *)G_COUNTERS)[i])
+#define SHARED		((volatile struct mv_shared *)G_SHARED)
+
+static void set_irq_gate(u64 vector, void (*fn)(void))
+{
+	u64 h = (u64)fn;
+	u64 lo = (h & 0xffff) | ((u64)MV_GUEST_CS << 16) | (0x8eUL << 40) |
+		 ((h >> 16) & 0xffff) << 48;
+
+	GUEST_ASSERT_EQ(hcall(MV_HC_SET_IDT_ENTRY, vector, lo, h >> 32, 0, 0), 0);
+}
+
+/* Handlers for the clock's vector and for 0x40, and the safe return. */
+static void setup_irqs(void)
+{
+	load_idt();
+	set_irq_gate(MV_TIMER_VECTOR, irq_stub_20);
+	set_irq_gate(0x40, irq_stub_40);
+	SHARED->noirq_iret = (u64)noirq_iret;
+	GUEST_ASSERT_EQ(SHARED->irq_enabled, 0);
+	GUEST_ASSERT_EQ(SHARED->tsc_khz != 0, 1);
+}
+
+/* What a paravirtual "sti" does. */
+static void irq_enable(void)
+{
+	SHARED->irq_enabled = MV_IRQ_ENABLED;
+	if (SHARED->irq_pending)
+		hcall(MV_HC_SEND_INTERRUPTS, 0, 0, 0, 0, 0);
+}
+
+/* A periodic clock, and then idle: halting (@spin 0) or spinning. */
+static void timer_run(u64 period, u64 spin)
+{
+	setup_irqs();
+	GUEST_ASSERT_EQ(hcall(MV_HC_SET_CLOCKEVENT, period, period, 0, 0, 0), 0);
+	irq_enable();
+	hcall(UCALL_READY, 0, 0, 0, 0, 0);
+	for (;;) {
+		if (spin)
+			asm volatile("pause");
+		else
+			hcall(MV_HC_HALT, 0, 0, 0, 0, 0);
+	}
+}
+
+/*
+ * Interrupts off: the clock's vector stays pending and the guest is told;
+ * once the test says go, the clock stops and IF comes back on, and the
+ * one pending tick arrives during MV_HC_SEND_INTERRUPTS, not later.
+ */
+static void timer_if_off(void)
+{
+	setup_irqs();
+	GUEST_ASSERT_EQ(hcall(MV_HC_SET_CLOCKEVENT, 1000000, 1000000, 0, 0, 0), 0);
+	GUEST_ASSERT_EQ(hcall(MV_HC_SET_CLOCKEVENT, 1000, 50, 0, 0, 0),
+			-22UL);	/* a period under MV_TIMER_MIN_PERIOD */
+	GUEST_ASSERT_EQ(hcall(MV_HC_SET_CLOCKEVENT, 1000000, 1000000, 0, 0, 0), 0);
+	hcall(UCALL_READY, 0, 0, 0, 0, 0);
+	while (!COUNTER(C_GO))
+		asm volatile("pause");
+	GUEST_ASSERT_EQ(COUNTER(C_IRQS), 0);
+	GUEST_ASSERT_EQ(hcall(MV_HC_SET_CLOCKEVENT, 0, 0, 0, 0, 0), 0);
+	GUEST_ASSERT_EQ(SHARED->irq_pending, 1);
+	GUEST_ASSERT_EQ(SHARED->pending[0], 1UL << MV_TIMER_VECTOR);
+	SHARED->irq_enabled = MV_IRQ_ENABLED;
+	hcall(MV_HC_SEND_INTERRUPTS, 0, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(COUNTER(C_IRQS), 1);
+	GUEST_ASSERT_EQ(COUNTER(C_LAST_VECTOR), MV_TIMER_VECTOR);
+	GUEST_ASSERT_EQ(SHARED->irq_enabled & MV_IRQ_ENABLED, MV_IRQ_ENABLED);
+	GUEST_ASSERT_EQ(SHARED->irq_pending, 0);
+}
+
+/* The idle loop of a guest: halt until an interrupt has come. */
+static void halt_loop(void)
+{
+	setup_irqs();
+	hcall(UCALL_READY, 0, 0, 0, 0, 0);
+	while (!COUNTER(C_IRQS)) {
+		SHARED->irq_enabled = 0;
+		if (!COUNTER(C_IRQS))
+			hcall(MV_HC_HALT, 0, 0, 0, 0, 0);
+	}
+	GUEST_ASSERT_EQ(COUNTER(C_LAST_VECTOR), 0x40);
+}
+
+/*
+ * Device space, every form of mov a driver's readX/writeX may compile to.
+ * The test checks each write as it arrives (address, size, value) and
+ * answers every read with MMIO_READ_VALUE; we check the registers here.
+ * Access k is at G_MMIO + 8 * k, so a wrong address shows.
+ */
+#define M(k)	(G_MMIO + 8 * (k))
+
+static void mmio_writes(void)
+{
+	u64 m = G_MMIO;
+
+	asm volatile("movb %%al, 0(%1)" :: "a"(0x11UL), "r"(m) : "memory");
+	asm volatile("movw %%ax, 8(%1)" :: "a"(0x2222UL), "r"(m) : "memory");
+	asm volatile("movl %%eax, 16(%1)" :: "a"(0x33333333UL), "r"(m) : "memory");
+	asm volatile("movq %%rax, 24(%1)" :: "a"(0x4444444444444444UL), "r"(m) : "memory");
+	asm volatile("movb $0x55, 32(%0)" :: "r"(m) : "memory");
+	asm volatile("movw $0x6666, 40(%0)" :: "r"(m) : "memory");
+	asm volatile("movl $0x77777777, 48(%0)" :: "r"(m) : "memory");
+	asm volatile("movq $-2, 56(%0)" :: "r"(m) : "memory");
+	asm volatile("movq %1, %%r9; movq %%r9, 64(%0)"
+		     :: "r"(m), "r"(0x9999999999999999UL) : "memory", "r9");
+	asm volatile("movb %%ah, 72(%1)" :: "a"(0xab00UL), "r"(m) : "memory");
+	asm volatile("movb %%sil, 80(%0)" :: "r"(m), "S"(0x5eUL) : "memory");
+	/* base + index * 4 + disp8: 88 + 8 = 96 = M(12) */
+	asm volatile("movl %%ecx, 8(%0,%1,4)" :: "d"(m), "b"(22UL),
+		     "c"(0xc0ffee00UL) : "memory");
+}
+
+static void mmio_reads(void)
+{
+	u64 m = G_MMIO, v;
+
+	v = ~0UL;
+	asm volatile("movb 104(%1), %b0" : "+c"(v) : "r"(m) : "memory");
+	GUEST_ASSERT_EQ(v, 0xffffffffffffff00UL | (MMIO_READ_VALUE & 0xff));
+	v = ~0UL;
+	asm volatile("movw 112(%1), %w0" : "+c"(v) : "r"(m) : "memory");
+	GUEST_ASSERT_EQ(v, 0xffffffffffff0000UL | (MMIO_READ_VALUE & 0xffff));
+	v = ~0UL;
+	asm volatile("movl 120(%1), %k0" : "+c"(v) : "r"(m) : "memory");
+	GUEST_ASSERT_EQ(v, MMIO_READ_VALUE & 0xffffffff);
+	v = 0;
+	asm volatile("movq 128(%1), %0" : "+c"(v) : "r"(m) : "memory");
+	GUEST_ASSERT_EQ(v, MMIO_READ_VALUE);
+	v = ~0UL;
+	asm volatile("movzbl 136(%1), %k0" : "+c"(v) : "r"(m) : "memory");
+	GUEST_ASSERT_EQ(v, MMIO_READ_VALUE & 0xff);
+	v = ~0UL;
+	asm volatile("movzwl 144(%1), %k0" : "+c"(v) : "r"(m) : "memory");
+	GUEST_ASSERT_EQ(v, MMIO_READ_VALUE & 0xffff);
+	v = 0;
+	asm volatile("movsbq 152(%1), %0" : "+c"(v) : "r"(m) : "memory");
+	GUEST_ASSERT_EQ(v, (u64)(long)(signed char)MMIO_READ_VALUE);
+	v = ~0UL;
+	asm volatile("movswl 160(%1), %k0" : "+c"(v) : "r"(m) : "memory");
+	GUEST_ASSERT_EQ(v, (u64)(unsigned int)(int)(short)MMIO_READ_VALUE);
+	v = 0x1234567812345678UL;
+	asm volatile("movb 168(%1), %%bh" : "+b"(v) : "r"(m) : "memory");
+	GUEST_ASSERT_EQ(v, 0x1234567812340078UL | (MMIO_READ_VALUE & 0xff) << 8);
+	asm volatile("movq $-1, %%r10; movl 176(%1), %%r10d; movq %%r10, %0"
+		     : "=r"(v) : "r"(m) : "memory", "r10");
+	GUEST_ASSERT_EQ(v, MMIO_READ_VALUE & 0xffffffff);
+	asm volatile("movq $-1, %%r11; movw 184(%1), %%r11w; movq %%r11, %0"
+		     : "=r"(v) : "r"(m) : "memory", "r11");
+	GUEST_ASSERT_EQ(v, 0xffffffffffff0000UL | (MMIO_READ_VALUE & 0xffff));
+}
+
+/* Kicks bound to eventfds by the test: none of them leaves the module. */
+static void kicks(u64 n)
+{
+	u64 i;
+
+	for (i = 0; i < n; i++) {
+		*(volatile unsigned int *)G_MMIO_KICK = i;
+		GUEST_ASSERT_EQ(hcall(MV_HC_NOTIFY, 8, 0, 0, 0, 0), 0);
+	}
+	GUEST_ASSERT_EQ(hcall(MV_HC_NOTIFY, 7, 0, 0, 0, 0), 0);
+}
+
+/*
+ * Identical pages in two guests, for KSM to merge while we halt; then
+ * they must still read right, and our writes must stay ours.
+ */
+static void ksm(u64 a, u64 b)
+{
+	u64 i, j;
+
+	setup_irqs();
+	for (i = 0; i < KSM_PAGES; i++)
+		for (j = 0; j < 512; j++)
+			((volatile u64 *)(KSM_BASE + 4096 * i))[j] = a + i;
+	hcall(UCALL_READY, 0, 0, 0, 0, 0);
+	while (!COUNTER(C_IRQS)) {
+		SHARED->irq_enabled = 0;
+		if (!COUNTER(C_IRQS))
+			hcall(MV_HC_HALT, 0, 0, 0, 0, 0);
+	}
+	for (i = 0; i < KSM_PAGES; i++)
+		for (j = 0; j < 512; j += 64)
+			GUEST_ASSERT_EQ(((volatile u64 *)(KSM_BASE + 4096 * i))[j], a + i);
+	for (i = 0; i < KSM_PAGES; i++)
+		((volatile u64 *)(KSM_BASE + 4096 * i))[1] = b + i;
+	for (i = 0; i < KSM_PAGES; i++) {
+		GUEST_ASSERT_EQ(((volatile u64 *)(KSM_BASE + 4096 * i))[0], a + i);
+		GUEST_ASSERT_EQ(((volatile u64 *)(KSM_BASE + 4096 * i))[1], b + i);
+	}
+}
+
 static void traps(void)
 {
 	volatile struct mv_shared *sh = (void *)G_SHARED;
@@ -245,6 +443,37 @@ void guest_main(u64 mode, u64 arg, u64 arg2)
 		break;
 	case GM_USER_FAULTS:
 		user_faults();
+		break;
+	case GM_TIMER:
+		timer_run(arg, arg2);
+		break;
+	case GM_TIMER_IF_OFF:
+		timer_if_off();
+		break;
+	case GM_HALT:
+		halt_loop();
+		break;
+	case GM_MMIO:
+		mmio_writes();
+		mmio_reads();
+		break;
+	case GM_MMIO_BAD:
+		asm volatile("addl $1, (%0)" :: "r"(G_MMIO) : "memory");
+		break;
+	case GM_KICKS:
+		kicks(arg);
+		break;
+	case GM_FAULT_LOOP:
+		for (i = 0; i < arg; i++) {
+			u64 p;
+
+			hcall(MV_HC_FLUSH_TLB, MV_FLUSH_ALL, 0, 0, 0, 0);
+			for (p = 0; p < arg2; p++)
+				(void)*(volatile u64 *)(0x200000 + 4096 * p);
+		}
+		break;
+	case GM_KSM:
+		ksm(arg, arg2);
 		break;
 	case GM_TOUCH:
 		for (i = 0; i < arg2; i++)
