@@ -145,6 +145,9 @@ int boot__parse(const u8 *buf, size_t len, struct boot_image *img,
 	img->cmdline_max = h.cmdline_size;
 	img->initrd_max = h.initrd_addr_max;
 	img->mem_min = align_up(h.pref_address + h.init_size, MIB);
+	img->payload_offset = h.payload_offset;
+	img->payload_length = h.payload_length;
+	img->vmlinux_fd = -1;
 	return 0;
 }
 
@@ -162,6 +165,7 @@ int boot__open(const char *kernel, const char *initrd, struct boot_image *img)
 
 	memset(img, 0, sizeof(*img));
 	img->initrd_fd = -1;
+	img->vmlinux_fd = -1;
 	fd = open(kernel, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st)) {
 		mv_err("%s: %s", kernel, strerror(errno));
@@ -260,7 +264,7 @@ static int load_initrd(struct guest *g, struct boot_params *bp)
 		guest__end(g, GUEST_FAILED, "initramfs does not fit");
 		return -1;
 	}
-	ret = mem__map_file(&g->mem, addr, img->initrd_fd, img->initrd_size);
+	ret = mem__map_file(&g->mem, addr, img->initrd_fd, 0, img->initrd_size);
 	if (ret) {
 		guest__end(g, GUEST_FAILED, "cannot map the initramfs: %s",
 			   strerror(-ret));
@@ -270,6 +274,35 @@ static int load_initrd(struct guest *g, struct boot_params *bp)
 	bp->hdr.ramdisk_size = (u32)img->initrd_size;
 	bp->ext_ramdisk_image = addr >> 32;
 	bp->ext_ramdisk_size = img->initrd_size >> 32;
+	return 0;
+}
+
+/*
+ * The kernel itself: its vmlinux, decompressed by the launcher and mapped
+ * (vmlinux.c), or the bzImage's protected-mode part, which decompresses
+ * itself, entered at its 64-bit entry.
+ */
+static int load_kernel(struct guest *g)
+{
+	const struct boot_image *img = g->img;
+	int ret;
+
+	if (img->vmlinux_fd >= 0) {
+		ret = vmlinux__load(g);
+		if (ret)
+			guest__end(g, GUEST_FAILED, "cannot map vmlinux: %s",
+				   strerror(-ret));
+		return ret ? -1 : 0;
+	}
+	memcpy(mem__ptr(&g->mem, img->load_addr, img->pm_size),
+	       img->file + img->setup_size, img->pm_size);
+	g->boot.rip = img->load_addr + ENTRY_64;
+	/*
+	 * Our mapping of the bzImage is needed no more: drop its pages from
+	 * this process (they stay in the page cache for the next guest), or
+	 * they count as 8 MB of the launcher's own memory.
+	 */
+	madvise((void *)img->file, img->file_size, MADV_DONTNEED);
 	return 0;
 }
 
@@ -294,14 +327,8 @@ int boot__setup(struct guest *g)
 			   g->cmdline_len, img->cmdline_max);
 		return -1;
 	}
-	memcpy(mem__ptr(&g->mem, img->load_addr, img->pm_size),
-	       img->file + img->setup_size, img->pm_size);
-	/*
-	 * Our mapping of the bzImage is needed no more: drop its pages from
-	 * this process (they stay in the page cache for the next guest), or
-	 * they count as 8 MB of the launcher's own memory.
-	 */
-	madvise((void *)img->file, img->file_size, MADV_DONTNEED);
+	if (load_kernel(g))
+		return -1;
 
 	memset(bp, 0, sizeof(*bp));
 	if (hdr_end > 0x290)
@@ -329,7 +356,6 @@ int boot__setup(struct guest *g)
 	bp->acpi_rsdp_addr = rsdp;
 
 	setup_paging(g);
-	g->boot.rip = img->load_addr + ENTRY_64;
 	g->boot.rsi = BOOT_PARAMS;
 	g->boot.rsp = BOOT_STACK;
 	return 0;

@@ -24,9 +24,18 @@ struct guest_mem {
 int mem__init(struct guest_mem *m, u64 size, bool ksm);
 void mem__exit(struct guest_mem *m);
 void *mem__ptr(const struct guest_mem *m, u64 gpa, u64 len);
-int mem__map_file(struct guest_mem *m, u64 gpa, int fd, u64 len);
+int mem__map_file(struct guest_mem *m, u64 gpa, int fd, u64 off, u64 len);
 
 /* boot.c: the bzImage, read once per node and shared by every guest. */
+#define VMLINUX_SEGS	8
+
+struct vmlinux_seg {
+	u64 paddr;
+	u64 offset;
+	u64 filesz;
+	u64 memsz;
+};
+
 struct boot_image {
 	const u8 *file;			/* the whole bzImage, mapped */
 	size_t file_size;
@@ -40,6 +49,13 @@ struct boot_image {
 	int initrd_fd;			/* -1: no initramfs */
 	u64 initrd_size;
 	u64 mem_min;			/* smallest RAM that can start it */
+	u32 payload_offset;		/* the compressed vmlinux, from */
+	u32 payload_length;		/* the protected-mode part's start */
+	int vmlinux_fd;			/* decompressed once, or -1 */
+	u64 vmlinux_size;
+	struct vmlinux_seg seg[VMLINUX_SEGS];
+	unsigned int nr_segs;
+	u64 entry;			/* vmlinux's physical entry */
 };
 
 int boot__parse(const u8 *buf, size_t len, struct boot_image *img,
@@ -47,6 +63,10 @@ int boot__parse(const u8 *buf, size_t len, struct boot_image *img,
 int boot__open(const char *kernel, const char *initrd,
 	       struct boot_image *img);
 int boot__setup(struct guest *g);
+
+/* vmlinux.c: the payload decompressed once, mapped into every guest. */
+int vmlinux__prepare(struct boot_image *img);
+int vmlinux__load(struct guest *g);
 
 /* acpi.c: the tables a stock kernel needs to find devices and power off. */
 u64 acpi__build(struct guest *g, u64 gpa, u64 room);

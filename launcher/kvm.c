@@ -45,12 +45,21 @@
 #define APIC_MODE_NMI		(4 << 8)
 #define APIC_MODE_EXTINT	(7 << 8)
 
+#define EXIT_REASONS		64
+
+/* With MVLAUNCH_DEBUG: exits by reason and port I/O exits by port. */
+struct exit_stats {
+	u64 reason[EXIT_REASONS];
+	u32 port[65536];
+};
+
 struct kvm_vm {
 	int sys_fd;
 	int vm_fd;
 	int vcpu_fd;
 	struct kvm_run *run;
 	size_t run_size;
+	struct exit_stats *stats;
 };
 
 static const struct {
@@ -146,6 +155,8 @@ static int kvm_create(struct guest *g)
 		return fail(g, "KVM_CREATE_IRQCHIP");
 	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
 		return fail(g, "KVM_CREATE_PIT2");
+	if (getenv("MVLAUNCH_DEBUG"))
+		vm->stats = calloc(1, sizeof(*vm->stats));
 	return 0;
 }
 
@@ -329,9 +340,20 @@ static void handle_io(struct guest *g, struct kvm_run *run)
 			   run->io.direction == KVM_EXIT_IO_OUT);
 }
 
+static void count_exit(struct exit_stats *st, struct kvm_run *run)
+{
+	st->reason[run->exit_reason % EXIT_REASONS]++;
+	if (run->exit_reason == KVM_EXIT_IO)
+		st->port[run->io.port]++;
+}
+
 /* One exit; false when the vCPU must not run again. */
 static bool handle_exit(struct guest *g, struct kvm_run *run)
 {
+	struct kvm_vm *vm = g->engine_data;
+
+	if (vm->stats)
+		count_exit(vm->stats, run);
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		handle_io(g, run);
@@ -405,6 +427,28 @@ static void kvm_kick(struct guest *g)
 	pthread_kill(g->vcpu_thread, SIGUSR1);
 }
 
+/* The busiest exits: what a boot spends its time on. */
+static void dump_stats(struct guest *g, struct exit_stats *st)
+{
+	unsigned int i, k, best;
+
+	for (i = 0; i < EXIT_REASONS; i++)
+		if (st->reason[i])
+			mv_info("guest %u: %llu exits of reason %u", g->index,
+				(unsigned long long)st->reason[i], i);
+	for (k = 0; k < 8; k++) {
+		best = 0;
+		for (i = 1; i < 65536; i++)
+			if (st->port[i] > st->port[best])
+				best = i;
+		if (!st->port[best])
+			break;
+		mv_info("guest %u: %u exits on port %#x", g->index,
+			st->port[best], best);
+		st->port[best] = 0;
+	}
+}
+
 /* Where the vCPU was, for a crash report or a guest stopped mid-boot. */
 static void kvm_dump(struct guest *g)
 {
@@ -412,6 +456,8 @@ static void kvm_dump(struct guest *g)
 	struct kvm_sregs s;
 	struct kvm_regs r;
 
+	if (vm && vm->stats)
+		dump_stats(g, vm->stats);
 	if (!vm || vm->vcpu_fd < 0 || ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) ||
 	    ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s))
 		return;
@@ -433,6 +479,7 @@ static void kvm_destroy(struct guest *g)
 		close(vm->vm_fd);
 	if (vm->sys_fd >= 0)
 		close(vm->sys_fd);
+	free(vm->stats);
 	free(vm);
 	g->engine_data = NULL;
 }

@@ -50,20 +50,21 @@ void *mem__ptr(const struct guest_mem *m, u64 gpa, u64 len)
 }
 
 /*
- * Put a file's pages at @gpa copy-on-write, as lguest did with the
- * initrd: every guest of the node reads the same page-cache pages until
- * it writes one.  @gpa must be page aligned and the range inside RAM.
+ * Put @len bytes of a file from @off at @gpa copy-on-write, as lguest did
+ * with the initrd and vmlinux: every guest of the node reads the same
+ * page-cache pages until it writes one.  @gpa and @off must be page
+ * aligned and the range inside RAM.
  */
-int mem__map_file(struct guest_mem *m, u64 gpa, int fd, u64 len)
+int mem__map_file(struct guest_mem *m, u64 gpa, int fd, u64 off, u64 len)
 {
 	u64 size = align_up(len, 4096);
 	void *want = mem__ptr(m, gpa, size);
 	void *p;
 
-	if (!want || (gpa & 4095))
+	if (!want || (gpa & 4095) || (off & 4095))
 		return -EINVAL;
 	p = mmap(want, size, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_FIXED, fd, 0);
+		 MAP_PRIVATE | MAP_FIXED, fd, off);
 	if (p == MAP_FAILED)
 		return -errno;
 	return 0;

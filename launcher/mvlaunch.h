@@ -103,6 +103,7 @@ struct mv_config {
 	bool overcommit;
 	bool progress;
 	bool stats;
+	bool guest_decompress;		/* the bzImage decompresses itself */
 };
 
 /* main.c: */

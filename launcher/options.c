@@ -30,6 +30,7 @@ enum {
 	OPT_OVERCOMMIT,
 	OPT_NO_PROGRESS,
 	OPT_STATS,
+	OPT_DECOMPRESS,
 };
 
 static const struct option long_opts[] = {
@@ -54,6 +55,7 @@ static const struct option long_opts[] = {
 	{ "overcommit",		no_argument,	   NULL, OPT_OVERCOMMIT },
 	{ "no-progress",	no_argument,	   NULL, OPT_NO_PROGRESS },
 	{ "stats",		no_argument,	   NULL, OPT_STATS },
+	{ "decompress",		required_argument, NULL, OPT_DECOMPRESS },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -82,6 +84,8 @@ void options__usage(void)
 	       "                         (default \"megavirt-guest: ready\")\n"
 	       "      --console KIND     serial (ttyS0, default) or virtio (hvc0)\n"
 	       "      --virtio-announce HOW  acpi, cmdline or both (default both)\n"
+	       "      --decompress WHO   launcher (default: once, shared by all\n"
+	       "                         guests) or guest (each its own)\n"
 	       "      --restart POLICY   no, on-failure or always (default no)\n"
 	       "      --no-rng           no virtio-rng device\n"
 	       "      --no-ksm           do not offer guest RAM to KSM\n"
@@ -236,6 +240,7 @@ static int parse_one(struct mv_config *cfg, int opt, const char *arg)
 	static const char *const restarts[] = { "no", "on-failure", "always" };
 	static const char *const consoles[] = { "serial", "virtio" };
 	static const char *const announces[] = { "", "acpi", "cmdline", "both" };
+	static const char *const decompressors[] = { "launcher", "guest" };
 	int v = 0, ret;
 
 	switch (opt) {
@@ -304,6 +309,10 @@ static int parse_one(struct mv_config *cfg, int opt, const char *arg)
 	case OPT_STATS:
 		cfg->stats = true;
 		return 0;
+	case OPT_DECOMPRESS:
+		ret = parse_word("decompress", arg, decompressors, 2, &v);
+		cfg->guest_decompress = v;
+		return ret;
 	default:
 		return MV_EXIT_USAGE;	/* getopt said what was wrong */
 	}

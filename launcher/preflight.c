@@ -223,5 +223,12 @@ int preflight__check(const struct mv_config *cfg, struct boot_image *img)
 		ret = check_net(cfg);
 	if (!ret)
 		ret = check_host(cfg);
-	return ret;
+	if (ret || cfg->guest_decompress)
+		return ret;
+	/* Last, as it takes a moment: decompress vmlinux for every guest. */
+	if (vmlinux__prepare(img) < 0) {
+		mv_err("%s: its compressed kernel is corrupt", cfg->kernel);
+		return MV_EXIT_INPUT;
+	}
+	return check_mem(cfg, img);
 }

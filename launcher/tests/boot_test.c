@@ -283,6 +283,53 @@ TEST_F(bz, setup_writes_a_bootable_layout)
 	close(fd);
 }
 
+/* The launcher decompresses the payload once; guests map vmlinux. */
+TEST_F(bz, vmlinux_is_decompressed_and_mapped)
+{
+	struct mv_config cfg = { .mem = 128 * MIB };
+	struct guest g = { .cfg = &cfg };
+	const struct boot_params *bp;
+	const u8 *text;
+	unsigned int i;
+
+	ASSERT_EQ(0, boot__parse(self->buf, self->len, &self->img,
+				 self->why, sizeof(self->why)));
+	self->img.initrd_fd = -1;
+	ASSERT_EQ(0, vmlinux__prepare(&self->img));
+	ASSERT_LE(0, self->img.vmlinux_fd);
+	ASSERT_LT(0, self->img.nr_segs);
+	TH_LOG("vmlinux: %llu bytes, %u segments, entry %#llx",
+	       (unsigned long long)self->img.vmlinux_size, self->img.nr_segs,
+	       (unsigned long long)self->img.entry);
+	for (i = 0; i < self->img.nr_segs; i++)
+		EXPECT_GE(cfg.mem, self->img.seg[i].paddr +
+			  self->img.seg[i].memsz);
+	/* The sealed memfd cannot be written, not even by us. */
+	EXPECT_EQ(-1, write(self->img.vmlinux_fd, "x", 1));
+
+	g.img = &self->img;
+	g.cmdline_len = 0;
+	ASSERT_EQ(0, mem__init(&g.mem, cfg.mem, false));
+	ASSERT_EQ(0, boot__setup(&g));
+	EXPECT_EQ(self->img.entry, g.boot.rip);
+	bp = mem__ptr(&g.mem, g.boot.rsi, sizeof(*bp));
+	EXPECT_EQ(0xaa55, bp->hdr.boot_flag);
+	/* startup_64 of a 6.1 kernel begins with "lea ...(%rip), %rsp". */
+	text = mem__ptr(&g.mem, g.boot.rip, 16);
+	ASSERT_NE(NULL, text);
+	EXPECT_EQ(0x48, text[0]);
+	EXPECT_EQ(0x8d, text[1]);
+}
+
+TEST_F(bz, corrupt_payload_is_refused)
+{
+	ASSERT_EQ(0, boot__parse(self->buf, self->len, &self->img,
+				 self->why, sizeof(self->why)));
+	memset((u8 *)self->img.file + self->img.setup_size +
+	       self->img.payload_offset + 4096, 0x55, 4096);
+	ASSERT_EQ(-1, vmlinux__prepare(&self->img));
+}
+
 TEST_F(bz, setup_refuses_a_too_long_command_line)
 {
 	struct mv_config cfg = { .mem = 128 * MIB };
