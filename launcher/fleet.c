@@ -57,6 +57,7 @@ struct member {
 	u64 peak_rss;
 	u64 launcher_rss;		/* at its end, without guest RAM */
 	u64 launcher_pss;
+	u64 pss;			/* at its end, all of it */
 	u64 t_start;
 	u64 t_up;			/* first time to up, 0: never */
 	char reason[200];
@@ -240,6 +241,7 @@ static void on_message(struct fleet *f, const struct fleet_msg *msg)
 			m->peak_rss = msg->rss;
 		m->launcher_rss = msg->rss_launcher;
 		m->launcher_pss = msg->pss_launcher;
+		m->pss = msg->pss;
 		snprintf(m->reason, sizeof(m->reason), "%.*s",
 			 (int)sizeof(msg->text), msg->text);
 		break;
@@ -385,12 +387,16 @@ static void summary(struct fleet *f)
 		stats("peak resident memory per guest", v, f->cfg->count,
 		      MIB, "MiB");
 		for (i = 0; i < f->cfg->count; i++)
+			v[i] = f->m[i].pss;
+		stats("... at its end as PSS (shared pages divided)", v,
+		      f->cfg->count, MIB, "MiB");
+		for (i = 0; i < f->cfg->count; i++)
 			v[i] = f->m[i].launcher_rss;
 		stats("launcher's own resident memory (without guest RAM)", v,
 		      f->cfg->count, MIB, "MiB");
 		for (i = 0; i < f->cfg->count; i++)
 			v[i] = f->m[i].launcher_pss;
-		stats("... the same as PSS (shared pages divided)", v,
+		stats("... as PSS", v,
 		      f->cfg->count, MIB, "MiB");
 		free(v);
 	}

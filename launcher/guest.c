@@ -389,8 +389,10 @@ static void measure(struct guest *g, struct fleet_msg *msg)
 			msg->rss += kb * KIB;
 			if (!guest_ram)
 				msg->rss_launcher += kb * KIB;
-		} else if (sscanf(line, "Pss: %llu kB", &kb) == 1 && !guest_ram) {
-			msg->pss_launcher += kb * KIB;
+		} else if (sscanf(line, "Pss: %llu kB", &kb) == 1) {
+			msg->pss += kb * KIB;
+			if (!guest_ram)
+				msg->pss_launcher += kb * KIB;
 		}
 	}
 	fclose(f);
@@ -404,9 +406,10 @@ static void report(struct guest *g, const struct fleet_msg *msg)
 	if (g->up)
 		snprintf(up, sizeof(up), "up after %.2f s",
 			 (double)g->t_up / 1e9);
-	mv_info("guest %u: %s, ran %.2f s; resident %.1f MiB, launcher's own %.2f MiB (PSS %.2f MiB)",
+	mv_info("guest %u: %s, ran %.2f s; resident %.1f MiB (PSS %.1f MiB), launcher's own %.2f MiB (PSS %.2f MiB)",
 		g->index, up, (double)(guest__now() - g->t_start) / 1e9,
-		(double)msg->rss / MIB, (double)msg->rss_launcher / MIB,
+		(double)msg->rss / MIB, (double)msg->pss / MIB,
+		(double)msg->rss_launcher / MIB,
 		(double)msg->pss_launcher / MIB);
 }
 

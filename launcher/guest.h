@@ -279,6 +279,7 @@ struct fleet_msg {
 	u64 rss;			/* FLEET_END: resident bytes, all */
 	u64 rss_launcher;		/* ... of which not guest RAM */
 	u64 pss_launcher;		/* the same, proportional */
+	u64 pss;			/* all, proportional */
 	char text[200];
 };
 
