@@ -58,6 +58,7 @@ struct member {
 	u64 launcher_rss;		/* at its end, without guest RAM */
 	u64 launcher_pss;
 	u64 pss;			/* at its end, all of it */
+	u64 returned;			/* by free page reporting */
 	u64 t_start;
 	u64 t_up;			/* first time to up, 0: never */
 	char reason[200];
@@ -242,6 +243,7 @@ static void on_message(struct fleet *f, const struct fleet_msg *msg)
 		m->launcher_rss = msg->rss_launcher;
 		m->launcher_pss = msg->pss_launcher;
 		m->pss = msg->pss;
+		m->returned = msg->returned;
 		snprintf(m->reason, sizeof(m->reason), "%.*s",
 			 (int)sizeof(msg->text), msg->text);
 		break;
@@ -397,6 +399,10 @@ static void summary(struct fleet *f)
 		for (i = 0; i < f->cfg->count; i++)
 			v[i] = f->m[i].launcher_pss;
 		stats("... as PSS", v,
+		      f->cfg->count, MIB, "MiB");
+		for (i = 0; i < f->cfg->count; i++)
+			v[i] = f->m[i].returned;
+		stats("memory given back by free page reporting", v,
 		      f->cfg->count, MIB, "MiB");
 		free(v);
 	}

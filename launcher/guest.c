@@ -406,11 +406,11 @@ static void report(struct guest *g, const struct fleet_msg *msg)
 	if (g->up)
 		snprintf(up, sizeof(up), "up after %.2f s",
 			 (double)g->t_up / 1e9);
-	mv_info("guest %u: %s, ran %.2f s; resident %.1f MiB (PSS %.1f MiB), launcher's own %.2f MiB (PSS %.2f MiB)",
+	mv_info("guest %u: %s, ran %.2f s; resident %.1f MiB (PSS %.1f MiB), launcher's own %.2f MiB (PSS %.2f MiB); %.1f MiB given back",
 		g->index, up, (double)(guest__now() - g->t_start) / 1e9,
 		(double)msg->rss / MIB, (double)msg->pss / MIB,
 		(double)msg->rss_launcher / MIB,
-		(double)msg->pss_launcher / MIB);
+		(double)msg->pss_launcher / MIB, (double)msg->returned / MIB);
 }
 
 static struct guest the_guest;
@@ -467,6 +467,7 @@ int guest__run(const struct mv_config *cfg, const struct boot_image *img,
 	    (g->end == GUEST_CRASH || getenv("MVLAUNCH_DEBUG")))
 		g->engine->dump(g);
 	measure(g, &msg);
+	msg.returned = virtio_balloon__returned();
 	msg.end = g->end;
 	snprintf(msg.text, sizeof(msg.text), "%.*s", (int)sizeof(msg.text) - 1,
 		 g->reason);

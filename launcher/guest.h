@@ -115,6 +115,7 @@ int dev_init__all(struct guest *g);
 #define DEV_ORDER_PLATFORM	10	/* serial, power */
 #define DEV_ORDER_CONSOLE	20	/* virtio slots follow this order */
 #define DEV_ORDER_RNG		30
+#define DEV_ORDER_BALLOON	35
 #define DEV_ORDER_BLK		40
 #define DEV_ORDER_NET		50
 
@@ -280,6 +281,7 @@ struct fleet_msg {
 	u64 rss_launcher;		/* ... of which not guest RAM */
 	u64 pss_launcher;		/* the same, proportional */
 	u64 pss;			/* all, proportional */
+	u64 returned;			/* given back by page reporting */
 	char text[200];
 };
 

@@ -99,6 +99,7 @@ struct mv_config {
 	unsigned int announce;		/* ANNOUNCE_* */
 	enum mv_restart restart;
 	bool rng;
+	bool balloon;
 	bool ksm;
 	bool overcommit;
 	bool progress;

@@ -26,6 +26,7 @@ enum {
 	OPT_ANNOUNCE,
 	OPT_RESTART,
 	OPT_NO_RNG,
+	OPT_NO_BALLOON,
 	OPT_NO_KSM,
 	OPT_OVERCOMMIT,
 	OPT_NO_PROGRESS,
@@ -51,6 +52,7 @@ static const struct option long_opts[] = {
 	{ "virtio-announce",	required_argument, NULL, OPT_ANNOUNCE },
 	{ "restart",		required_argument, NULL, OPT_RESTART },
 	{ "no-rng",		no_argument,	   NULL, OPT_NO_RNG },
+	{ "no-balloon",		no_argument,	   NULL, OPT_NO_BALLOON },
 	{ "no-ksm",		no_argument,	   NULL, OPT_NO_KSM },
 	{ "overcommit",		no_argument,	   NULL, OPT_OVERCOMMIT },
 	{ "no-progress",	no_argument,	   NULL, OPT_NO_PROGRESS },
@@ -88,6 +90,7 @@ void options__usage(void)
 	       "                         guests) or guest (each its own)\n"
 	       "      --restart POLICY   no, on-failure or always (default no)\n"
 	       "      --no-rng           no virtio-rng device\n"
+	       "      --no-balloon       no virtio-balloon (free page reporting)\n"
 	       "      --no-ksm           do not offer guest RAM to KSM\n"
 	       "      --overcommit       skip the host memory check for --count\n"
 	       "      --no-progress      no progress line on a terminal\n"
@@ -297,6 +300,9 @@ static int parse_one(struct mv_config *cfg, int opt, const char *arg)
 	case OPT_NO_RNG:
 		cfg->rng = false;
 		return 0;
+	case OPT_NO_BALLOON:
+		cfg->balloon = false;
+		return 0;
 	case OPT_NO_KSM:
 		cfg->ksm = false;
 		return 0;
@@ -329,6 +335,7 @@ static void defaults(struct mv_config *cfg)
 	cfg->announce = ANNOUNCE_ACPI | ANNOUNCE_CMDLINE;
 	cfg->restart = RESTART_NO;
 	cfg->rng = true;
+	cfg->balloon = true;
 	cfg->ksm = true;
 	cfg->progress = true;
 }

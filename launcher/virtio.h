@@ -71,7 +71,7 @@ size_t iov__copy_to(const struct iovec *iov, unsigned int n, size_t off,
 		    const void *buf, size_t len);
 
 /* virtio_mmio.c: the transport; one 4 KiB slot and one IRQ per device. */
-#define VIRTIO_MAX_QUEUES	2
+#define VIRTIO_MAX_QUEUES	3
 
 struct virtio_dev;
 
@@ -128,5 +128,6 @@ bool virtio__live(struct virtio_dev *d, unsigned int q);
 /* One file per device, each registered with dev_init(). */
 void virtio_console__input(struct guest *g, const u8 *buf, size_t len);
 void virtio_net__mac(unsigned int node, unsigned int index, u8 mac[6]);
+u64 virtio_balloon__returned(void);
 
 #endif /* MVLAUNCH_VIRTIO_H */

@@ -41,7 +41,8 @@ add() {
 	order+=("$path")
 }
 for m in drivers/virtio/virtio_mmio drivers/char/virtio_console \
-	 drivers/char/hw_random/virtio-rng drivers/block/virtio_blk \
+	 drivers/char/hw_random/virtio-rng drivers/virtio/virtio_balloon \
+	 drivers/block/virtio_blk \
 	 drivers/net/virtio_net crypto/crc32c_generic fs/ext4/ext4; do
 	add "kernel/$m.ko"
 done

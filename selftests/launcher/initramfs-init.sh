@@ -33,6 +33,10 @@ fi
 echo "megavirt-guest: ready"
 
 case "$test" in
+idle)
+	# Long enough for free page reporting (2 s after frees) to run.
+	sleep 8
+	;;
 panic)
 	echo c > /proc/sysrq-trigger
 	;;

@@ -341,6 +341,33 @@ static void test_bad_ring(void)
 	vdev_kick_wait(&con, 1, 0);
 }
 
+/*
+ * Free page reporting: fill 2 MiB of our RAM, report it on the balloon's
+ * reporting queue, and find it zeroed: the host took the pages back.
+ */
+static void test_balloon(void)
+{
+	volatile u8 *block = (volatile u8 *)0x1800000UL;
+	struct vdev b;
+	u64 i, nonzero = 0;
+
+	if (vdev_init(&b, 5, 1U << 5, 2, 1)) {
+		puts("no balloon\n");
+		return;
+	}
+	for (i = 0; i < (2UL << 20); i += 4096)
+		block[i] = 0xaa;
+	set_desc(&b.desc[0], (void *)block, 2 << 20, VRING_DESC_F_WRITE, 0);
+	if (vdev_kick_wait(&b, 2, 0)) {
+		puts("balloon: report not used\n");
+		return;
+	}
+	for (i = 0; i < (2UL << 20); i += 4096)
+		nonzero += block[i] != 0;
+	puts("balloon: reported block reads zero: ");
+	puts(nonzero ? "no\n" : "yes\n");
+}
+
 struct blk_req {
 	u32 type;
 	u32 ioprio;
@@ -523,6 +550,7 @@ void tguest_main(const u8 *bp)
 	} else if (streq_word(test, "virtio")) {
 		test_virtio_console();
 		test_virtio_rng();
+		test_balloon();
 		poweroff();
 	} else if (streq_word(test, "badring")) {
 		test_bad_ring();

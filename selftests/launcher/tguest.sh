@@ -8,10 +8,10 @@
 # The test guest boots in milliseconds, so this runs anywhere with KVM.
 . "$(dirname "$0")/lib.sh"
 
-plan 22
+plan 23
 if ! have_kvm; then
 	i=0
-	while [ $i -lt 22 ]; do skip "tguest" "no usable /dev/kvm"; i=$((i + 1)); done
+	while [ $i -lt 23 ]; do skip "tguest" "no usable /dev/kvm"; i=$((i + 1)); done
 	finish
 fi
 MEM="--mem 32M"
@@ -42,6 +42,8 @@ check "virtio console: event index asked for an interrupt" \
 	has "$out" "console isr 1"
 check "virtio-rng fills a buffer with random bytes" \
 	has "$out" "rng bytes 64 random"
+check "virtio-balloon: a reported free block goes back to the host" \
+	has "$out" "balloon: reported block reads zero: yes"
 
 run badring $MEM --append mvt.test=badring "$TGUEST"
 check "a buffer outside RAM stops the device, not the launcher" \
@@ -61,7 +63,7 @@ check "virtio-blk: writes and reads past the end fail with IOERR" \
 
 run acpi $MEM --node 5 --first-index 9 --append mvt.test=acpi "$TGUEST"
 check "ACPI tables: checksums, hardware-reduced, one device per slot" \
-	has "$out" "acpi checksums bad 0 virtio devices 2 hw-reduced 1"
+	has "$out" "acpi checksums bad 0 virtio devices 3 hw-reduced 1"
 check "CPUID: the hypervisor bit and KVM's signature" \
 	has "$out" "cpuid hypervisor 1 signature KVMKVMKVM"
 check "identity and devices on the command line" \
