@@ -3,6 +3,9 @@
  * One guest, as one launcher process sees it: its memory, the engine that
  * runs its vCPU, the buses its devices sit on, its console output and the
  * one way it ends.  Read after mvlaunch.h; the virtio side is in virtio.h.
+ *
+ * A process runs exactly one guest, for life (a fleet is many processes),
+ * so each device keeps its state in one file-scope instance.
  */
 #ifndef MVLAUNCH_GUEST_H
 #define MVLAUNCH_GUEST_H

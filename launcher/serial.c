@@ -14,6 +14,12 @@
  * loopback probes, the THRE interrupt it tests for at startup, a receive
  * FIFO for the terminal's input.  Bytes leave at once, so the
  * transmitter is always empty.
+ *
+ * Future work: each byte costs two exits (the status poll, the byte).
+ * KVM's coalesced PIO could take the data writes without an exit, but
+ * then the THRE interrupt of the tty path would wait for our next exit;
+ * it needs the main loop to drain the coalesced ring as well.  Until
+ * then guests run "quiet" (guest.c).
  */
 #include <string.h>
 

@@ -23,6 +23,13 @@
  * Payloads compressed with xz (Debian's, and CONFIG_KERNEL_XZ) are
  * handled with liblzma; any other format is left to the guest to
  * decompress itself, as is everything with --decompress guest.
+ *
+ * Future work: the memfd lives as long as one mvlaunch, so two fleets on
+ * a node decompress twice and share nothing.  A cache file per bzImage
+ * (keyed by its contents) under $MV_CACHE would make it once per node, as
+ * DESIGN.md asks; it needs care with concurrent writers (write aside,
+ * rename) and with users who may not write the cache.  gzip, zstd and lz4
+ * payloads could join xz the same way.
  */
 #include <errno.h>
 #include <fcntl.h>
