@@ -36,13 +36,30 @@ modprobe kvm_amd 2> /dev/null || modprobe kvm_intel 2> /dev/null
 [ -c /dev/kvm ] || { echo "1..0 # SKIP no /dev/kvm in the test host"; exit 4; }
 echo "1..$((4 * rounds + 1))"
 
-# Resident kB of a process, and of its biggest mapping (the guest's RAM).
+# Resident kB of a process, and of the guest's RAM in it.  The guest's RAM
+# is the run of back-to-back mappings that adds up to exactly its size:
+# one anonymous mapping in QEMU, several in mvlaunch, which maps the
+# kernel image from a shared file into the middle of it.  Failing that,
+# the largest single mapping.
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
-ram_rss_kb() {
-	awk '/^[0-9a-f]+-[0-9a-f]+ / { split($1, r, "-") }
-	     /^Size:/ { size = $2 }
-	     /^Rss:/ { if (size > best) { best = size; rss = $2 } }
-	     END { print rss + 0 }' "/proc/$1/smaps"
+ram_rss_kb() {	# ram_rss_kb <pid> <guest MiB>
+	awk -v want=$(($2 * 1024)) '
+	/^[0-9a-f]+-[0-9a-f]+ / { n++; split($1, a, "-"); lo[n] = a[1]; hi[n] = a[2] }
+	/^Size:/ { size[n] = $2 }
+	/^Rss:/ { rss[n] = $2 }
+	END {
+		for (i = 1; i <= n; i++) {
+			if (size[i] > big) { big = size[i]; best = rss[i] }
+			s = 0; r = 0
+			for (j = i; j <= n && (j == i || lo[j] == hi[j - 1]); j++) {
+				s += size[j]; r += rss[j]
+				if (s >= want)
+					break
+			}
+			if (s == want && r >= exact) { exact = r; found = 1 }
+		}
+		print found ? exact : best + 0
+	}' "/proc/$1/smaps"
 }
 
 start_qemu() {	# start_qemu <index> <log>
@@ -92,7 +109,7 @@ bench() {
 	for p in $pids; do
 		[ -d "/proc/$p" ] || continue
 		r=$(rss_kb "$p")
-		g=$(ram_rss_kb "$p")
+		g=$(ram_rss_kb "$p" "$mem")
 		total=$((total + r))
 		launcher=$((launcher + r - g))
 		counted=$((counted + 1))
