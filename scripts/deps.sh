@@ -16,7 +16,7 @@ PACKAGES=(
 	build-essential flex bison bc cpio kmod xz-utils zstd
 	libelf-dev libssl-dev dwarves
 	linux-headers-amd64 linux-source-6.1
-	qemu-system-x86 busybox-static libcap-dev
+	qemu-system-x86 busybox-static libcap-dev liblzma-dev
 	iproute2
 )
 

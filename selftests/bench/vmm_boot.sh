@@ -8,6 +8,9 @@
 # resident memory outside the guest-RAM mapping.  Prints TAP, and BENCH
 # lines for scripts/bench-report.sh.
 #
+# Both guests get "quiet" (mvlaunch adds it by default: every byte on the
+# emulated UART is an exit), so both consoles carry the same traffic.
+#
 # The test host's nested KVM is slow and fragile (DESIGN.md): one vCPU,
 # a few guests at a time, so N is 4 unless MV_BENCH_GUESTS says otherwise.
 n=${MV_BENCH_GUESTS:-4}
@@ -66,7 +69,7 @@ start_qemu() {	# start_qemu <index> <log>
 	qemu-system-x86_64 -M microvm -accel kvm -cpu host -smp 1 -m "${mem}M" \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-serial "file:$2" -kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 mv.index=$1 mv.count=$n panic=-1" \
+		-append "console=ttyS0 quiet mv.index=$1 mv.count=$n panic=-1" \
 		< /dev/null > "$2.err" 2>&1 &
 	echo $!
 }
