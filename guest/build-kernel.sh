@@ -152,9 +152,9 @@ src=$(linux_source)
 # removed by the next run.
 work=$MV_CACHE/guest/build-$hash
 rm -rf "$MV_CACHE"/guest/build-*
-mkdir -p "$work"
+mkdir -p "$work/src"
 say "copying $src to $work/src"
-cp -al "$src" "$work/src"
+cp -al "$src/." "$work/src/"
 rm -f "$work/src/.megavirt-unpacked"
 obj=$work/obj
 mkdir -p "$obj"
@@ -200,7 +200,7 @@ while IFS= read -r line; do
 		;;
 	*) continue ;;
 	esac
-	say "config: asked for '$line', got '$(grep -E "^(# )?$sym[= ]" "$obj/.config" || echo unset)'"
+	say "config: asked for '$line', got '$(grep -E "^(# )?${sym}[= ]" "$obj/.config" || echo unset)'"
 	bad=1
 done <"$config"
 [ $bad = 0 ] || { say "error: guest/config was not honoured (see above)"; exit $EX_CONFIG; }
