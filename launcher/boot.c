@@ -64,14 +64,6 @@ static int __printf(3, 4) why(char *buf, size_t len, const char *fmt, ...)
 /* Name what a file is when it is not a bzImage, for a useful error. */
 static int not_bzimage(const u8 *buf, size_t len, char *w, size_t wl)
 {
-	if (len >= 20 && !memcmp(buf, "\177ELF", 4)) {
-		if (buf[18] == 62)
-			return why(w, wl,
-				   "an x86-64 ELF vmlinux, not a bzImage (give arch/x86/boot/bzImage)");
-		return why(w, wl,
-			   "an ELF file for another architecture (e_machine %u), not an x86 kernel",
-			   buf[18] | buf[19] << 8);
-	}
 	if (len >= 64 && !memcmp(buf + 56, "ARM\x64", 4))
 		return why(w, wl, "an arm64 kernel Image, not an x86 kernel");
 	if (len >= 64 && !memcmp(buf + 56, "RSC\x05", 4))
@@ -91,10 +83,11 @@ int boot__parse(const u8 *buf, size_t len, struct boot_image *img,
 	struct setup_header h;
 	u32 sects, pm;
 
-	/* Other kernels' magic comes first: an ELF file may be any length. */
-	if ((len >= 4 && !memcmp(buf, "\177ELF", 4)) ||
-	    (len >= 64 && (!memcmp(buf + 56, "ARM\x64", 4) ||
-			   !memcmp(buf + 56, "RSC\x05", 4))))
+	/* ELF comes first (a test image, elf.c), then other kernels' magic. */
+	if (elf__is_elf(buf, len))
+		return elf__parse(buf, len, img, w, wl);
+	if (len >= 64 && (!memcmp(buf + 56, "ARM\x64", 4) ||
+			  !memcmp(buf + 56, "RSC\x05", 4)))
 		return not_bzimage(buf, len, w, wl);
 	if (len < HDR_OFFSET + sizeof(h))
 		return why(w, wl,
@@ -287,6 +280,13 @@ static int load_kernel(struct guest *g)
 	const struct boot_image *img = g->img;
 	int ret;
 
+	if (img->elf) {
+		if (!elf__load(g))
+			return 0;
+		guest__end(g, GUEST_FAILED,
+			   "the test image does not fit in --mem");
+		return -1;
+	}
 	if (img->vmlinux_fd >= 0) {
 		ret = vmlinux__load(g);
 		if (ret)
@@ -317,7 +317,7 @@ int boot__setup(struct guest *g)
 {
 	const struct boot_image *img = g->img;
 	struct boot_params *bp = mem__ptr(&g->mem, BOOT_PARAMS, sizeof(*bp));
-	size_t hdr_end = 0x202 + img->file[0x201];
+	size_t hdr_end = img->elf ? 0 : 0x202 + img->file[0x201];
 	char *cmdline;
 	u64 rsdp;
 
@@ -333,8 +333,9 @@ int boot__setup(struct guest *g)
 	memset(bp, 0, sizeof(*bp));
 	if (hdr_end > 0x290)
 		hdr_end = 0x290;
-	memcpy((u8 *)bp + HDR_OFFSET, img->file + HDR_OFFSET,
-	       hdr_end - HDR_OFFSET);
+	if (hdr_end > HDR_OFFSET)
+		memcpy((u8 *)bp + HDR_OFFSET, img->file + HDR_OFFSET,
+		       hdr_end - HDR_OFFSET);
 	bp->hdr.type_of_loader = 0xff;
 	bp->hdr.code32_start = (u32)img->load_addr;
 

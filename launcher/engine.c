@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Engines: what runs a guest's vCPU.  Read after guest.c; kvm.c is the
- * first engine.
+ * first engine, megavirt.c the second.
  *
- * The device model, boot and fleet code never say "KVM": they call the
- * small table in guest.h (create, memory, boot state, irqfd, ioeventfd,
- * irq line, run, kick).  The megavirt engine (/dev/megavirt) will be a
- * second table in megavirt.c and, under --engine auto, the preferred one
- * wherever /dev/megavirt exists.  It lands once the hypervisor core's
- * run ABI does; until then asking for it says so, and auto means kvm.
+ * The device model, boot and fleet code never say "KVM" or "megavirt":
+ * they call the small table in guest.h (create, memory, boot state,
+ * irqfd, ioeventfd, irq line, run, kick).  What each engine can boot
+ * differs today: kvm boots any bzImage, megavirt the freestanding ELF
+ * test images (elf.c) until the Linux guest port exists.  So --engine
+ * auto looks at the image: an ELF test image goes to megavirt, a bzImage
+ * to kvm.  When the guest port lands, a bzImage that carries megavirt's
+ * paravirtual entry will prefer megavirt wherever /dev/megavirt exists.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,27 +19,29 @@
 
 static const struct engine_ops *const engines[] = {
 	&kvm_engine,
+	&megavirt_engine,
 };
 
+/* auto: the engine that can run @img (see above and mvlaunch.rst). */
+static const char *auto_engine(const struct boot_image *img)
+{
+	return img && img->elf ? "megavirt" : "kvm";
+}
+
 /*
- * Find the engine @name and check that this host can run it, so that
- * "no /dev/kvm" is reported before any guest starts.  On failure @why
- * says what is wrong and @code holds the exit status to use.
+ * Find the engine @name, check that this host can run it and that it can
+ * run @img, so that "no /dev/kvm" is reported before any guest starts.
+ * On failure @why says what is wrong and @code holds the exit status.
  */
-const struct engine_ops *engine__select(const char *name, char *why,
-					size_t len, int *code)
+const struct engine_ops *engine__select(const char *name,
+					const struct boot_image *img,
+					char *why, size_t len, int *code)
 {
 	const struct engine_ops *e = NULL;
 	unsigned int i;
 
 	if (!strcmp(name, "auto"))
-		name = "kvm";
-	if (!strcmp(name, "megavirt")) {
-		snprintf(why, len,
-			 "the megavirt engine is not in this build yet; use --engine kvm");
-		*code = MV_EXIT_HOST;
-		return NULL;
-	}
+		name = auto_engine(img);
 	for (i = 0; i < ARRAY_SIZE(engines); i++)
 		if (!strcmp(engines[i]->name, name))
 			e = engines[i];
@@ -48,5 +52,20 @@ const struct engine_ops *engine__select(const char *name, char *why,
 		return NULL;
 	}
 	*code = e->probe(why, len);
-	return *code ? NULL : e;
+	if (*code)
+		return NULL;
+	if (img && img->elf && e != &megavirt_engine) {
+		snprintf(why, len,
+			 "an ELF test image runs on the megavirt engine only; give a bzImage to --engine %s",
+			 e->name);
+		*code = MV_EXIT_USAGE;
+		return NULL;
+	}
+	if (img && !img->elf && e == &megavirt_engine) {
+		snprintf(why, len,
+			 "the megavirt engine boots ELF test images only, no bzImage yet (there is no Linux guest port for it); use --engine kvm");
+		*code = MV_EXIT_USAGE;
+		return NULL;
+	}
+	return e;
 }

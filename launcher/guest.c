@@ -262,6 +262,29 @@ static void *vcpu_thread(void *arg)
 }
 
 /*
+ * Stop the vCPU thread and wait for it.  A kick can land in the instant
+ * before the thread enters the engine's run call and be lost there (KVM
+ * has immediate_exit for that, megavirt nothing), so it is repeated
+ * until the thread is gone.
+ */
+static void join_vcpu(struct guest *g)
+{
+	struct timespec ts;
+
+	for (;;) {
+		g->engine->kick(g);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 20 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		if (pthread_timedjoin_np(g->vcpu_thread, NULL, &ts) != ETIMEDOUT)
+			return;
+	}
+}
+
+/*
  * A paused guest is ready but waits for the fleet's release: the parent
  * closes the pipe's write end, every child sees EOF at once.
  */
@@ -294,7 +317,8 @@ static int prepare(struct guest *g)
 	char why[200];
 	int code;
 
-	g->engine = engine__select(g->cfg->engine, why, sizeof(why), &code);
+	g->engine = engine__select(g->cfg->engine, g->img, why, sizeof(why),
+				   &code);
 	if (!g->engine) {
 		guest__end(g, GUEST_FAILED, "%s", why);
 		return -1;
@@ -455,8 +479,7 @@ int guest__run(const struct mv_config *cfg, const struct boot_image *img,
 				g->vcpu_started = true;
 				started = true;
 				ioloop__run(&g->loop);
-				g->engine->kick(g);
-				pthread_join(g->vcpu_thread, NULL);
+				join_vcpu(g);
 			}
 		}
 	}

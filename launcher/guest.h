@@ -59,6 +59,7 @@ struct boot_image {
 	struct vmlinux_seg seg[VMLINUX_SEGS];
 	unsigned int nr_segs;
 	u64 entry;			/* vmlinux's physical entry */
+	bool elf;			/* a test image, not a bzImage */
 };
 
 int boot__parse(const u8 *buf, size_t len, struct boot_image *img,
@@ -66,6 +67,12 @@ int boot__parse(const u8 *buf, size_t len, struct boot_image *img,
 int boot__open(const char *kernel, const char *initrd,
 	       struct boot_image *img);
 int boot__setup(struct guest *g);
+
+/* elf.c: freestanding ELF test images, for the megavirt engine. */
+bool elf__is_elf(const u8 *buf, size_t len);
+int elf__parse(const u8 *buf, size_t len, struct boot_image *img,
+	       char *why, size_t whylen);
+int elf__load(struct guest *g);
 
 /* vmlinux.c: the payload decompressed once, mapped into every guest. */
 int vmlinux__prepare(struct boot_image *img);
@@ -161,10 +168,16 @@ void output__exit(struct output *o);
 bool output__scan(const char *line, const char *marker, char *panic,
 		  size_t panic_len, bool *up);
 
-/* engine.c and kvm.c: what runs the vCPU, behind one small table. */
+/*
+ * engine.c, kvm.c and megavirt.c: what runs the vCPU, behind one small
+ * table.  kick_any_value: the engine's ioeventfd fires on any value
+ * written to the address (megavirt), so a device takes one eventfd for
+ * all its queues instead of one per queue matched by value (kvm).
+ */
 struct engine_ops {
 	const char *name;
 	const char *dev_path;
+	bool kick_any_value;
 	int (*probe)(char *why, size_t len);
 	int (*create)(struct guest *g);
 	int (*add_memory)(struct guest *g);
@@ -180,8 +193,12 @@ struct engine_ops {
 };
 
 extern const struct engine_ops kvm_engine;
-const struct engine_ops *engine__select(const char *name, char *why,
-					size_t len, int *code);
+extern const struct engine_ops megavirt_engine;
+const struct engine_ops *engine__select(const char *name,
+					const struct boot_image *img,
+					char *why, size_t len, int *code);
+int megavirt__check_abi(const char *dev, int version, int err, char *why,
+			size_t len);
 
 /* serial.c and power.c: the few port-I/O devices a PC kernel expects. */
 void serial__input(struct guest *g, const u8 *buf, size_t len);

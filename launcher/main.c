@@ -8,8 +8,9 @@
  *   preflight.c   every check that can be made before a guest starts
  *   fleet.c       --count: one process per guest, progress, summary
  *   guest.c       one guest's life, in its own process
- *   engine.c      the engine table; kvm.c is the kvm engine
- *   memory.c      guest RAM;  boot.c, acpi.c  what the kernel reads
+ *   engine.c      the engine table; kvm.c and megavirt.c, the engines
+ *   memory.c      guest RAM;  boot.c, acpi.c  what the kernel reads;
+ *                 elf.c  ELF test images, for the megavirt engine
  *   bus.c         address -> device;  serial.c, power.c  port I/O
  *   virtio_mmio.c, virtqueue.c   the transport and the rings
  *   console.c, rng.c, blk.c, net.c   the virtio devices

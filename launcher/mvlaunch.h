@@ -5,7 +5,8 @@
  * guest processes are started and accounted for (main.c, fleet.c).
  *
  * Reading order: main.c -> options.c -> preflight.c -> fleet.c -> guest.c
- * (guest.h) -> engine.c and kvm.c -> boot.c -> virtio_mmio.c (virtio.h).
+ * (guest.h) -> engine.c, kvm.c, megavirt.c -> boot.c, elf.c ->
+ * virtio_mmio.c (virtio.h).
  */
 #ifndef MVLAUNCH_H
 #define MVLAUNCH_H

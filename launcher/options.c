@@ -66,6 +66,7 @@ static const struct option long_opts[] = {
 void options__usage(void)
 {
 	printf("Usage: %s [OPTIONS] BZIMAGE [INITRAMFS]\n"
+	       "       %s [OPTIONS] TEST-IMAGE.elf   (the megavirt engine)\n"
 	       "Boot one or many Linux guests, one small process each.\n"
 	       "\n"
 	       "  -c, --count N          guests to start (default 1)\n"
@@ -74,7 +75,8 @@ void options__usage(void)
 	       "  -b, --batch N          start N guests at a time, each batch up\n"
 	       "                         before the next (default: all at once)\n"
 	       "      --paused           set every guest up, then start all together\n"
-	       "  -e, --engine NAME      auto, kvm or megavirt (default auto)\n"
+	       "  -e, --engine NAME      auto, kvm or megavirt (default auto:\n"
+	       "                         megavirt for an ELF image, else kvm)\n"
 	       "  -a, --append ARGS      add ARGS to the guest's command line\n"
 	       "      --node N           this node's number (0-65535), for identity\n"
 	       "      --first-index N    index of the first guest (default 0)\n"
@@ -101,7 +103,7 @@ void options__usage(void)
 	       "Exit status: 0 guests powered off or rebooted, 1 a guest panicked\n"
 	       "or crashed, 2 bad command line, 3 unusable file, 4 host cannot run\n"
 	       "it, 5 launcher failure, 128+N stopped by signal N.\n"
-	       "See mvlaunch(1).\n", mv_prog);
+	       "See mvlaunch(1).\n", mv_prog, mv_prog);
 }
 
 /*

@@ -215,7 +215,7 @@ int preflight__check(const struct mv_config *cfg, struct boot_image *img)
 	if (!ret)
 		ret = check_files(cfg);
 	if (!ret) {
-		e = engine__select(cfg->engine, why, sizeof(why), &ret);
+		e = engine__select(cfg->engine, img, why, sizeof(why), &ret);
 		if (!e)
 			mv_err("%s", why);
 	}
@@ -223,7 +223,7 @@ int preflight__check(const struct mv_config *cfg, struct boot_image *img)
 		ret = check_net(cfg);
 	if (!ret)
 		ret = check_host(cfg);
-	if (ret || cfg->guest_decompress)
+	if (ret || cfg->guest_decompress || img->elf)
 		return ret;
 	/* Last, as it takes a moment: decompress vmlinux for every guest. */
 	if (vmlinux__prepare(img) < 0) {

@@ -285,19 +285,27 @@ static void mmio_access(struct bus_dev *bus, u64 off, u8 *data, u32 len,
 	pthread_mutex_unlock(&d->lock);
 }
 
-/* The guest wrote QueueNotify: the engine signalled this eventfd. */
+/*
+ * The guest wrote QueueNotify: the engine signalled this eventfd.  With
+ * an engine that cannot match the value written (kick_any_value), the
+ * one eventfd stands for every queue of the device, and each live queue
+ * is looked at: a notify with nothing new on a queue is harmless.
+ */
 static void kick(void *arg, u32 events)
 {
 	struct virtio_kick *k = arg;
 	struct virtio_dev *d = k->d;
+	bool all = d->g->engine->kick_any_value;
+	unsigned int q;
 	u64 count;
 
 	(void)events;
 	if (read(k->h.fd, &count, sizeof(count)) < 0)
 		return;
 	pthread_mutex_lock(&d->lock);
-	if (virtio__live(d, k->q))
-		d->ops->notify(d, k->q);
+	for (q = all ? 0 : k->q; q < (all ? d->ops->nr_queues : k->q + 1); q++)
+		if (virtio__live(d, q))
+			d->ops->notify(d, q);
 	pthread_mutex_unlock(&d->lock);
 }
 
@@ -331,7 +339,7 @@ int virtio_mmio__init(struct guest *g, struct virtio_dev *d,
 	d->irq_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (d->irq_fd < 0 || g->engine->irqfd(g, d->irq, d->irq_fd))
 		goto fail;
-	for (q = 0; q < ops->nr_queues; q++) {
+	for (q = 0; q < (g->engine->kick_any_value ? 1 : ops->nr_queues); q++) {
 		d->kick_fd[q] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (d->kick_fd[q] < 0 ||
 		    g->engine->ioeventfd(g, d->base + VIRTIO_MMIO_QUEUE_NOTIFY,

@@ -25,6 +25,8 @@ bad() {
 
 K=$TGUEST
 in_testhost && modprobe tun 2>/dev/null
+# The host checks below come after the engine's: KVM must be there.
+have_kvm
 i=0
 while [ $i -lt 64 ]; do
 	echo "just text, not a kernel: line $i" >> "$WORK/text"
@@ -53,7 +55,11 @@ bad mem-bad-suffix 2 "not a size" --mem 30X "$K"
 bad count-zero 2 "--count 0: must be from 1" --count 0 "$K"
 bad count-negative 2 "--count -2: must be from 1" --count -2 "$K"
 bad count-too-many 4 "more than this host's" --count 65536 --mem 3G "$K"
-bad no-megavirt 4 "megavirt" --engine megavirt "$K"
+if [ -c /dev/megavirt ]; then
+	bad megavirt-bzimage 2 "boots ELF test images only" --engine megavirt "$K"
+else
+	bad no-megavirt 4 "/dev/megavirt does not exist" --engine megavirt "$K"
+fi
 bad missing-tap 4 "tap mvnosuch0 does not exist" --tap mvnosuch0 "$K"
 bad missing-bridge 4 "no such bridge" --bridge mvnobr0 "$K"
 bad missing-disk 3 "--disk" --disk "$WORK/nothing-here" "$K"

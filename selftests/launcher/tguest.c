@@ -17,6 +17,8 @@
 #include <linux/virtio_mmio.h>
 #include <linux/virtio_ring.h>
 
+#include "megavirt.h"
+
 typedef __u8 u8;
 typedef __u16 u16;
 typedef __u32 u32;
@@ -27,6 +29,23 @@ typedef __u64 u64;
 #define VIRTIO_SLOTS	9
 #define QSIZE		8
 #define SPIN_LIMIT	100000000UL
+
+/*
+ * Under the megavirt engine the guest runs in ring 1 (its %cs has RPL 1):
+ * no port I/O, no cli or hlt.  It then talks to the launcher through
+ * hypercalls instead - the console, power off, panic, reboot, halt - and
+ * drives the same virtio-mmio devices the same way.
+ */
+static int ring1;
+
+static inline u64 hcall(u64 nr, u64 a0, u64 a1, u64 a2)
+{
+	u64 ret;
+
+	asm volatile("int $0x1f" : "=a"(ret) : "a"(nr), "D"(a0), "S"(a1), "d"(a2)
+		     : "memory");
+	return ret;
+}
 
 static inline void outb(u16 port, u8 v)
 {
@@ -53,6 +72,10 @@ static inline void w32(u64 addr, u32 v)
 
 static void putc_serial(char c)
 {
+	if (ring1) {
+		hcall(MV_HC_CONSOLE_WRITE, (u64)&c, 1, 0);
+		return;
+	}
 	while (!(inb(SERIAL + 5) & 0x20))
 		;
 	outb(SERIAL, c);
@@ -60,6 +83,14 @@ static void putc_serial(char c)
 
 static void puts(const char *s)
 {
+	u64 n = 0;
+
+	if (ring1) {
+		while (s[n])
+			n++;
+		hcall(MV_HC_CONSOLE_WRITE, (u64)s, n, 0);
+		return;
+	}
 	while (*s)
 		putc_serial(*s++);
 }
@@ -116,24 +147,72 @@ void *memset(void *p, int c, unsigned long n)
 
 static void __attribute__((noreturn)) halt(void)
 {
-	for (;;)
-		asm volatile("hlt");
+	for (;;) {
+		if (ring1)
+			hcall(MV_HC_HALT, 0, 0, 0);
+		else
+			asm volatile("hlt");
+	}
 }
 
 static void __attribute__((noreturn)) poweroff(void)
 {
-	outb(0x600, (5 << 2) | 0x20);		/* SLP_TYP=S5, SLP_EN */
+	if (ring1)
+		hcall(MV_HC_SHUTDOWN, MV_SHUTDOWN_POWEROFF, 0, 0);
+	else
+		outb(0x600, (5 << 2) | 0x20);	/* SLP_TYP=S5, SLP_EN */
 	puts("poweroff did not stop me\n");
 	halt();
 }
+
+static u32 str_len(const char *s);
 
 static void __attribute__((noreturn)) panic(const char *why)
 {
 	puts("Kernel panic - not syncing: ");
 	puts(why);
 	puts("\n");
-	outb(0x64, 0xfe);			/* what reboot=k does */
+	if (ring1)
+		hcall(MV_HC_SHUTDOWN, MV_SHUTDOWN_CRASH, (u64)why,
+		      str_len(why));
+	else
+		outb(0x64, 0xfe);		/* what reboot=k does */
 	halt();
+}
+
+static void __attribute__((noreturn)) reboot(void)
+{
+	if (ring1)
+		hcall(MV_HC_SHUTDOWN, MV_SHUTDOWN_REBOOT, 0, 0);
+	else
+		outb(0x64, 0xfe);
+	halt();
+}
+
+/*
+ * Ring 1: the shared page (virtual IF) and an IDT whose vectors
+ * 0x30-0x3f - mvlaunch's device interrupts, 0x30 + IRQ - go to
+ * tguest_entry.S's stubs, so that a device interrupt is seen, not fatal.
+ */
+extern const u8 irq_stubs[];
+volatile u32 irq_last;
+volatile u64 irq_count;
+static u8 shared_page[4096] __attribute__((aligned(4096)));
+static u64 idt[256][2] __attribute__((aligned(16)));
+
+static void ring1_setup(void)
+{
+	u64 h;
+	int v;
+
+	hcall(MV_HC_INIT, (u64)shared_page, 0, 0);
+	for (v = 0x30; v < 0x40; v++) {
+		h = (u64)irq_stubs + (v - 0x30) * 16;
+		idt[v][0] = (h & 0xffff) | ((u64)MV_GUEST_CS << 16) |
+			    (0x8eULL << 40) | ((h >> 16) & 0xffff) << 48;
+		idt[v][1] = h >> 32;
+	}
+	hcall(MV_HC_LOAD_IDT, (u64)idt, 256, 0);
 }
 
 /* ---- a minimal polled virtio-mmio driver ---- */
@@ -285,6 +364,14 @@ static void test_virtio_console(void)
 	puts("console isr ");
 	putdec(r32(con.base + VIRTIO_MMIO_INTERRUPT_STATUS) & 1);
 	puts("\n");
+	if (ring1) {
+		/* The irqfd raised 0x30 + IRQ; a halt lets it in. */
+		while (!irq_count)
+			hcall(MV_HC_HALT, 0, 0, 0);
+		puts("console interrupt vector ");
+		puthex(irq_last);
+		puts("\n");
+	}
 	w32(con.base + VIRTIO_MMIO_INTERRUPT_ACK, 1);
 	set_desc(&con.desc[2], marker, str_len(marker), 0, 0);
 	vdev_kick_wait(&con, 1, 2);
@@ -527,7 +614,12 @@ void tguest_main(const u8 *bp)
 	const char *cmdline = (const char *)(u64)*(const u32 *)(bp + 0x228);
 	const char *test = "";
 	const char *p;
+	u16 cs;
 
+	asm volatile("movw %%cs, %0" : "=r"(cs));
+	ring1 = (cs & 3) == 1;
+	if (ring1)
+		ring1_setup();
 	for (p = cmdline; *p; p++)
 		if ((p == cmdline || p[-1] == ' ') && starts(p, "mvt.test="))
 			test = p + 9;
@@ -543,8 +635,7 @@ void tguest_main(const u8 *bp)
 		puts("megavirt-guest: ready\n");
 		panic("tguest was told to panic");
 	} else if (streq_word(test, "reboot")) {
-		outb(0x64, 0xfe);
-		halt();
+		reboot();
 	} else if (streq_word(test, "triple")) {
 		triple_fault();
 	} else if (streq_word(test, "virtio")) {

@@ -1,0 +1,100 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# mvlaunch's megavirt engine, on the module the test host loaded: the
+# launcher's test guest (tguest.c) given as an ELF test image, run in
+# ring 1.  It ends every way a guest can end, drives the virtio devices
+# through MMIO exits, an ioeventfd and an irqfd, and runs 8 at once.
+. "$(dirname "$0")/lib.sh"
+
+ELF=$HERE/tguest.elf
+MEM="--mem 32M"
+N=17
+
+plan $N
+if [ ! -c /dev/megavirt ]; then
+	i=0
+	while [ $i -lt $N ]; do skip "megavirt" "no /dev/megavirt"; i=$((i + 1)); done
+	finish
+fi
+
+run poweroff $MEM --engine megavirt --append mvt.test=poweroff "$ELF"
+check "poweroff ends the guest with status 0" expect_rc 0
+check "the hypercall console carries the marker" \
+	has "$out" "megavirt-guest: ready"
+check "the command line reaches the guest in boot_params" \
+	has "$out" "mv.index=0 mv.count=1 mv.node=0"
+
+run auto $MEM --append mvt.test=poweroff "$ELF"
+check "--engine auto runs an ELF test image on megavirt" \
+	sh -c "[ $rc = 0 ] && grep -q 'megavirt-guest: ready' '$out'"
+
+run virtio $MEM --engine megavirt --append mvt.test=virtio "$ELF"
+check "virtio console over MMIO exits and an ioeventfd" \
+	has "$out" "virtio console: hello world"
+check "virtio console: the marker, through the virtqueue" \
+	sh -c "[ \$(grep -c 'megavirt-guest: ready' '$out') = 1 ]"
+check "the device's irqfd reaches the guest as vector 0x30 + IRQ 5" \
+	sh -c "grep -q 'console isr 1' '$out' &&
+	       grep -q 'console interrupt vector 0x0000000000000035' '$out'"
+check "virtio-rng over megavirt" has "$out" "rng bytes 64 random"
+check "virtio-balloon: a reported block comes back zeroed" \
+	has "$out" "balloon: reported block reads zero: yes"
+
+run panic $MEM --engine megavirt --append mvt.test=panic "$ELF"
+check "a guest's crash report gives status 1" expect_rc 1
+check "... with the guest's reason" \
+	has "$out" "guest 0: panic: "
+check "... the reason being the guest's own words" \
+	has "$out" "tguest was told to panic"
+
+run triple $MEM --engine megavirt --append mvt.test=triple "$ELF"
+grep 'crashed:' "$out" | sed 's/^/# /'
+check "a guest megavirt kills is a crash, status 1, with the reason" \
+	sh -c "[ $rc = 1 ] &&
+	       grep -q 'guest 0: crashed: killed by megavirt: .*trap 13' '$out'"
+
+run reboot $MEM --engine megavirt --append mvt.test=reboot "$ELF"
+check "a reboot ends the guest with status 0, reported" \
+	sh -c "[ $rc = 0 ] && grep -q 'guest 0: rebooted' '$out'"
+
+run bz $MEM --engine megavirt --append mvt.test=poweroff "$TGUEST"
+check "a bzImage on megavirt: status 2 and why" \
+	sh -c "[ $rc = 2 ] && grep -q 'boots ELF test images only' '$out'"
+
+# 8 at once; kill one guest's process, the other 7 go on.
+"$MVLAUNCH" $MEM --engine megavirt --count 8 --append mvt.test=hang "$ELF" \
+	> "$WORK/fleet.out" 2>&1 < /dev/null &
+pid=$!
+up=0
+if wait_for "$WORK/fleet.out" "guest 7: megavirt-guest: ready" 60; then
+	up=$(grep -c '^guest [0-7]: megavirt-guest: ready' "$WORK/fleet.out")
+fi
+victim=$(children $pid | head -n 1)
+[ -n "$victim" ] && kill -KILL "$victim"
+sleep 1
+alive=0
+for c in $(children $pid); do
+	kill -0 "$c" 2>/dev/null && alive=$((alive + 1))
+done
+kill -TERM $pid
+wait $pid
+rc=$?
+out=$WORK/fleet.out
+echo "# $up up, $alive alive after the kill, status $rc"
+grep 'guests:' "$out" | sed 's/^/# /'
+check "--count 8: all up; killing one leaves 7 running, then SIGTERM" \
+	sh -c "[ $up = 8 ] && [ $alive = 7 ] && [ $rc = 143 ] &&
+	       grep -q '1 crashed, 7 stopped' '$out'"
+
+# No /dev/megavirt: only where hiding it hurts nobody.
+if in_testhost; then
+	mv /dev/megavirt /dev/megavirt.hidden
+	run nodev $MEM --append mvt.test=poweroff "$ELF"
+	mv /dev/megavirt.hidden /dev/megavirt
+	check "no /dev/megavirt: status 4 and why, before anything starts" \
+		sh -c "[ $rc = 4 ] && grep -q '/dev/megavirt does not exist' '$out'"
+else
+	skip "no-dev-megavirt" "only in the test host"
+fi
+finish
