@@ -9,7 +9,7 @@
 
 ELF=$HERE/tguest.elf
 MEM="--mem 32M"
-N=17
+N=18
 
 plan $N
 if [ ! -c /dev/megavirt ]; then
@@ -71,6 +71,8 @@ if wait_for "$WORK/fleet.out" "guest 7: megavirt-guest: ready" 60; then
 	up=$(grep -c '^guest [0-7]: megavirt-guest: ready' "$WORK/fleet.out")
 fi
 victim=$(children $pid | head -n 1)
+caps=no
+[ -n "$victim" ] && caps_all_clear "$victim" && caps=yes
 [ -n "$victim" ] && kill -KILL "$victim"
 sleep 1
 alive=0
@@ -83,6 +85,7 @@ rc=$?
 out=$WORK/fleet.out
 echo "# $up up, $alive alive after the kill, status $rc"
 grep 'guests:' "$out" | sed 's/^/# /'
+check "a guest process on megavirt holds no capabilities" [ $caps = yes ]
 check "--count 8: all up; killing one leaves 7 running, then SIGTERM" \
 	sh -c "[ $up = 8 ] && [ $alive = 7 ] && [ $rc = 143 ] &&
 	       grep -q '1 crashed, 7 stopped' '$out'"
