@@ -173,6 +173,10 @@ static int mv_irqfd(struct guest *g, u32 gsi, int fd)
  * megavirt's MMIO ioeventfd fires on any write to the address, whatever
  * its value: there is no data match.  The device model knows
  * (kick_any_value) and gives us one eventfd per device, not per queue.
+ *
+ * The same eventfd also answers MV_HC_NOTIFY with the register's address
+ * as its value: the paravirtual kick, which spares the guest the decoded
+ * MMIO write (a page fault and the decoder) and the launcher nothing.
  */
 static int mv_ioeventfd(struct guest *g, u64 addr, u32 len, u64 match,
 			int fd)
@@ -184,6 +188,9 @@ static int mv_ioeventfd(struct guest *g, u64 addr, u32 len, u64 match,
 
 	(void)len;
 	(void)match;
+	if (ioctl(vm->fd, MV_IOEVENTFD, &e) < 0)
+		return -1;
+	e.flags = 0;
 	return ioctl(vm->fd, MV_IOEVENTFD, &e) < 0 ? -1 : 0;
 }
 
@@ -259,7 +266,7 @@ static bool handle_exit(struct guest *g, struct mv_run *run)
 			    run->mmio.size, run->mmio.is_write);
 		return true;
 	case MV_EXIT_NOTIFY:
-		/* No device uses MV_HC_NOTIFY values yet: nothing to wake. */
+		/* A value no device registered: nothing to wake. */
 		return true;
 	case MV_EXIT_SHUTDOWN:
 	case MV_EXIT_REBOOT:

@@ -37,7 +37,8 @@ check "virtio console: the marker, through the virtqueue" \
 check "the device's irqfd reaches the guest as vector 0x30 + IRQ 5" \
 	sh -c "grep -q 'console isr 1' '$out' &&
 	       grep -q 'console interrupt vector 0x0000000000000035' '$out'"
-check "virtio-rng over megavirt" has "$out" "rng bytes 64 random"
+check "virtio-rng kicked with MV_HC_NOTIFY (ioeventfd on a notify value)" \
+	has "$out" "rng bytes 64 random"
 check "virtio-balloon: a reported block comes back zeroed" \
 	has "$out" "balloon: reported block reads zero: yes"
 

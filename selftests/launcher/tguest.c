@@ -223,6 +223,7 @@ struct vdev {
 	struct vring_avail *avail;
 	struct vring_used *used;
 	u16 used_seen;
+	int pv_kick;
 };
 
 static struct vring_desc desc_area[2][QSIZE] __attribute__((aligned(4096)));
@@ -276,6 +277,7 @@ static int vdev_init(struct vdev *v, u32 id, u32 ring_features, u32 q,
 	memset(v->avail, 0, 4096);
 	memset(v->used, 0, 4096);
 	v->used_seen = 0;
+	v->pv_kick = 0;
 	w32(v->base + VIRTIO_MMIO_QUEUE_SEL, q);
 	if (r32(v->base + VIRTIO_MMIO_QUEUE_NUM_MAX) < QSIZE)
 		return -4;
@@ -301,7 +303,11 @@ static int vdev_kick_wait(struct vdev *v, u32 q, u16 head)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	v->avail->idx++;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	w32(v->base + VIRTIO_MMIO_QUEUE_NOTIFY, q);
+	/* Ring 1, the rng: the paravirtual kick, MV_HC_NOTIFY(register). */
+	if (ring1 && v->pv_kick)
+		hcall(MV_HC_NOTIFY, v->base + VIRTIO_MMIO_QUEUE_NOTIFY, 0, 0);
+	else
+		w32(v->base + VIRTIO_MMIO_QUEUE_NOTIFY, q);
 	while (*(volatile u16 *)&v->used->idx == v->used_seen) {
 		if (r32(v->base + VIRTIO_MMIO_STATUS) &
 		    VIRTIO_CONFIG_S_NEEDS_RESET)
@@ -386,6 +392,7 @@ static void test_virtio_rng(void)
 		puts("no rng\n");
 		return;
 	}
+	rng.pv_kick = 1;
 	memset(buffer, 0, 64);
 	set_desc(&rng.desc[0], buffer, 64, VRING_DESC_F_WRITE, 0);
 	if (vdev_kick_wait(&rng, 0, 0)) {
