@@ -9,7 +9,7 @@
 
 ELF=$HERE/tguest.elf
 MEM="--mem 32M"
-N=18
+N=19
 
 plan $N
 if [ ! -c /dev/megavirt ]; then
@@ -98,7 +98,18 @@ if in_testhost; then
 	mv /dev/megavirt.hidden /dev/megavirt
 	check "no /dev/megavirt: status 4 and why, before anything starts" \
 		sh -c "[ $rc = 4 ] && grep -q '/dev/megavirt does not exist' '$out'"
+	# Another device in its place fails the ABI version check (the
+	# message for a version other than ours is in launcher/tests).
+	if mount --bind /dev/null /dev/megavirt 2>/dev/null; then
+		run notmv $MEM --append mvt.test=poweroff "$ELF"
+		umount /dev/megavirt
+		check "a device that is not megavirt's: status 4, the ABI check says so" \
+			sh -c "[ $rc = 4 ] && grep -q 'does not answer MV_GET_ABI_VERSION: not a megavirt device' '$out'"
+	else
+		skip "not-megavirt" "cannot bind-mount over /dev/megavirt"
+	fi
 else
 	skip "no-dev-megavirt" "only in the test host"
+	skip "not-megavirt" "only in the test host"
 fi
 finish
