@@ -195,7 +195,7 @@ static void on_stdin(void *arg, u32 events)
 		ioloop__del(&g->loop, &stdin_handler);
 		return;
 	}
-	if (g->cfg->console == CONSOLE_SERIAL)
+	if (g->cfg->console == CONSOLE_SERIAL && !g->engine->no_pio)
 		serial__input(g, buf, n);
 	else
 		virtio_console__input(g, buf, n);

@@ -173,11 +173,14 @@ bool output__scan(const char *line, const char *marker, char *panic,
  * table.  kick_any_value: the engine's ioeventfd fires on any value
  * written to the address (megavirt), so a device takes one eventfd for
  * all its queues instead of one per queue matched by value (kvm).
+ * no_pio: the guest cannot reach port I/O (megavirt's ring 1), so the
+ * UART is out of its reach and terminal input goes to virtio-console.
  */
 struct engine_ops {
 	const char *name;
 	const char *dev_path;
 	bool kick_any_value;
+	bool no_pio;
 	int (*probe)(char *why, size_t len);
 	int (*create)(struct guest *g);
 	int (*add_memory)(struct guest *g);

@@ -341,6 +341,7 @@ const struct engine_ops megavirt_engine = {
 	.name = "megavirt",
 	.dev_path = MEGAVIRT_DEV,
 	.kick_any_value = true,
+	.no_pio = true,
 	.probe = mv_probe,
 	.create = mv_create,
 	.add_memory = mv_add_memory,

@@ -9,7 +9,7 @@
 
 ELF=$HERE/tguest.elf
 MEM="--mem 32M"
-N=19
+N=20
 
 plan $N
 if [ ! -c /dev/megavirt ]; then
@@ -58,6 +58,13 @@ check "a guest megavirt kills is a crash, status 1, with the reason" \
 run reboot $MEM --engine megavirt --append mvt.test=reboot "$ELF"
 check "a reboot ends the guest with status 0, reported" \
 	sh -c "[ $rc = 0 ] && grep -q 'guest 0: rebooted' '$out'"
+
+# Terminal input: no UART in ring 1, so it goes to virtio-console.
+(sleep 2; echo "typed at the terminal") |
+	"$MVLAUNCH" $MEM --engine megavirt --append mvt.test=echo "$ELF" \
+	> "$WORK/echo.out" 2>&1
+check "standard input reaches the guest through virtio-console" \
+	has "$WORK/echo.out" "echo: typed at the terminal"
 
 run bz $MEM --engine megavirt --append mvt.test=poweroff "$TGUEST"
 check "a bzImage on megavirt: status 2 and why" \
