@@ -9,7 +9,7 @@
 
 ELF=$HERE/tguest.elf
 MEM="--mem 32M"
-N=20
+N=22
 
 plan $N
 if [ ! -c /dev/megavirt ]; then
@@ -58,6 +58,21 @@ check "a guest megavirt kills is a crash, status 1, with the reason" \
 run reboot $MEM --engine megavirt --append mvt.test=reboot "$ELF"
 check "a reboot ends the guest with status 0, reported" \
 	sh -c "[ $rc = 0 ] && grep -q 'guest 0: rebooted' '$out'"
+
+dd if=/dev/zero of="$WORK/disk.img" bs=512 count=8 2>/dev/null
+printf 'megavirt-blk-test' | dd of="$WORK/disk.img" conv=notrunc 2>/dev/null
+run blk $MEM --engine megavirt --disk "$WORK/disk.img" --append mvt.test=blk "$ELF"
+check "virtio-blk on megavirt: read-only, sector 0 read, writes refused" \
+	sh -c "grep -q 'blk features ro 1 sectors 8' '$out' &&
+	       grep -q 'blk read status 0 data megavirt-blk-tes' '$out' &&
+	       grep -q 'blk write status 1' '$out'"
+
+mkdir "$WORK/logs"
+run batch $MEM --engine megavirt --count 4 --batch 2 --paused \
+	--log-dir "$WORK/logs" --append mvt.test=panic "$ELF"
+check "--batch --paused --log-dir on megavirt: logs, 4 panics, status 1" \
+	sh -c "[ $rc = 1 ] && grep -q 'megavirt-guest: ready' '$WORK/logs/guest-3.log' &&
+	       grep -q '4 panicked' '$out'"
 
 # Terminal input: no UART in ring 1, so it goes to virtio-console.
 (sleep 2; echo "typed at the terminal") |
