@@ -7,11 +7,12 @@
  * guest learns both from the DSDT (acpi.c) or from virtio_mmio.device=
  * on its command line.  Register reads and writes arrive as MMIO exits on
  * the vCPU thread, except QueueNotify: for that the engine is given one
- * eventfd per queue (ioeventfd), so a notification costs the guest no
- * trip to us and wakes the main loop, which runs the device.  Interrupts
- * go back the same way, through an eventfd the engine turns into an edge
- * on the device's IRQ (irqfd).  The device lock serialises the two
- * threads.
+ * eventfd per queue (ioeventfd; one per device on megavirt, which cannot
+ * match the value written), so a notification costs the guest no trip
+ * to us and wakes the main loop, which runs the device.  Interrupts go
+ * back the same way, through an eventfd the engine turns into an edge on
+ * the device's IRQ (irqfd; on megavirt, vector 0x30 + IRQ).  The device
+ * lock serialises the two threads.
  */
 #include <errno.h>
 #include <stdio.h>
