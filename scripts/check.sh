@@ -44,6 +44,10 @@ make -s initramfs || { echo "not ok - make initramfs failed"; add 0 1 0; }
 step "tests on the build machine ($(elapsed))"
 {
 	scripts/harness-selftest.sh
+	if [ -e build/guest/bzImage ] && [ -e build/guest/initramfs.cpio.gz ]; then
+		guest/test-boot.sh --kernel build/guest/bzImage \
+			--initrd build/guest/initramfs.cpio.gz
+	fi
 	if out=$(scripts/checkpatch.sh 2>&1); then
 		echo "ok - checkpatch --strict is clean for kernel/ and launcher/"
 	else
