@@ -26,7 +26,8 @@ selftests listed in selftests/tests.list for one configuration.
   --only TEXT      run only tests whose path contains TEXT
   --smp N          vCPUs (default: 2, 1 for the kvm run)
   --mem MB         memory in MiB (default: 2048)
-  --timeout S      wall-clock limit for the whole boot (default: 1200)
+  --timeout S      wall-clock limit for the whole boot (default: the
+                   selected tests' own limits added up, plus 180 s)
   --append ARGS    extra kernel command line
   --out DIR        where logs go (default: build/testhost/NAME)
   --with-qemu      also pack QEMU (the benchmarks' baseline); the bench
@@ -38,7 +39,7 @@ Exit status: 0 all passed, 1 a test failed or the kernel log is bad,
 USAGE
 }
 
-run=host only="" smp="" mem=2048 timeout=1200 append="" out="" with_qemu=0
+run=host only="" smp="" mem=2048 timeout="" append="" out="" with_qemu=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--run) run=$2; shift ;;
@@ -95,6 +96,10 @@ awk -v run="$run" -v only="$only" '
 			if (runs[i] == run && index($3, only))
 				print $2, $3
 	}' "$MV_ROOT/selftests/tests.list" > "$list"
+# Every test's own limit fires before the whole boot's does.
+if [ -z "$timeout" ]; then
+	timeout=$(awk '{ s += $1 } END { print s + 180 }' "$list")
+fi
 if [ "$mode" = test ] && [ ! -s "$list" ]; then
 	say "no tests for run '$run'${only:+ matching '$only'}"
 fi
