@@ -100,15 +100,15 @@ static long irqfd_assign(struct mv_guest *g, const struct mv_eventfd *e)
 	mutex_lock(&g->ev_lock);
 	list_add(&irqfd->list, &g->irqfds);
 	mutex_unlock(&g->ev_lock);
-	/* it may have been written to already */
+	/*
+	 * It may have been written to already.  The count can only be taken
+	 * under the eventfd's own lock, in the wake function; leaving it
+	 * costs nothing, since every later write wakes us again.
+	 */
 	events = vfs_poll(f.file, &irqfd->pt);
 	fdput(f);
-	if (events & EPOLLIN) {
-		u64 cnt;
-
-		eventfd_ctx_do_read(irqfd->ctx, &cnt);
+	if (events & EPOLLIN)
 		mv_irq_raise(g, irqfd->vector);
-	}
 	return 0;
 
 put_file:

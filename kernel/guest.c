@@ -83,16 +83,17 @@ struct mv_guest *mv_guest_create(const struct mv_guest_config *cfg)
 	err = mv_sw_tree_alloc(&g->sw, 1);
 	if (err)
 		goto free_regs;
-	err = mv_mmu_init(g);
-	if (err)
-		goto free_tree;
 	err = mv_sw_guest_get(g->mm);
 	if (err)
-		goto free_mmu;
+		goto free_tree;
+	/* last: from here on the guest is freed by mv_mmu_destroy() */
+	err = mv_mmu_init(g);
+	if (err)
+		goto put_switcher;
 	return g;
 
-free_mmu:
-	mv_mmu_destroy(g);
+put_switcher:
+	mv_sw_guest_put(g->mm);
 free_tree:
 	mv_sw_tree_free(&g->sw);
 free_regs:
@@ -102,15 +103,20 @@ free_guest:
 	return ERR_PTR(err);
 }
 
+/*
+ * In reverse.  The MMU notifier's callbacks may still be running on other
+ * CPUs; mv_mmu_destroy() lets go of it and frees the shadow tables and the
+ * guest itself once they are done (after an SRCU grace period), so that
+ * closing a guest never waits for one.
+ */
 void mv_guest_destroy(struct mv_guest *g)
 {
 	mv_eventfd_destroy(g);
 	mv_irq_destroy(g);
-	mv_mmu_destroy(g);
 	mv_sw_tree_free(&g->sw);
 	mv_sw_guest_put(g->mm);
 	__free_page(g->regs_page);
-	kfree(g);
+	mv_mmu_destroy(g);
 }
 
 void mv_end(struct mv_guest *g, u32 reason, u32 origin, const char *msg)

@@ -62,6 +62,9 @@ static u64 hc_shutdown(struct mv_guest *g, u64 kind, u64 gpa, u64 len)
 	if (len && mv_read_gpa(g, msg, gpa, len))
 		strscpy(msg, "(reason outside guest memory)", sizeof(msg));
 	msg[len] = '\0';
+	/* an end always has a reason, if only this one */
+	if (kind == MV_SHUTDOWN_CRASH && !msg[0])
+		strscpy(msg, "the guest crashed without saying why", sizeof(msg));
 	if (kind == MV_SHUTDOWN_POWEROFF)
 		mv_end(g, MV_EXIT_SHUTDOWN, 0, msg);
 	else if (kind == MV_SHUTDOWN_REBOOT)

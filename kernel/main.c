@@ -117,6 +117,7 @@ static int __init mv_init(void)
 static void __exit mv_exit(void)
 {
 	mv_device_unregister();
+	mv_mmu_exit();
 	mv_switcher_exit();
 }
 

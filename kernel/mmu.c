@@ -15,13 +15,31 @@
  * the guest's 4-level space.  Slot 256 of the root, in either mode, is the
  * switcher's: it points at the guest's view of the hole.
  *
- * Every shadow leaf holds a reference on its page, dropped when the leaf
- * is zapped.  That keeps the host safe (a page cannot be freed while the
- * guest can reach it) but keeps KSM, reclaim and THP away from mapped
- * guest pages; the MMU-notifier scheme of DESIGN.md replaces it later.
+ * No shadow leaf holds a reference on its page.  The page is looked up
+ * (and referenced) only for the moment it takes to install the leaf, as
+ * KVM does, and an MMU notifier on the launcher's mm zaps the leaves of
+ * any range the host is about to change: munmap, COW, KSM merging a page,
+ * reclaim, migration, THP splits.  The guest then faults again and finds
+ * whatever page the launcher's mm holds now.  That is what lets KSM merge
+ * the pages of a thousand guests booted from the same kernel.  A read
+ * fault maps the page read-only without asking for write access, so the
+ * zero page and KSM's shared pages stay shared until the guest writes.
+ *
+ * To zap by address we must know which guest page each leaf maps: every
+ * leaf table has a companion page (in its struct page's private field)
+ * holding the guest-physical address of each of its entries.  All changes
+ * to the shadow tables happen under mmu_lock, a spinlock, since the
+ * notifier may be called where it must not sleep; the tables a fault may
+ * need are therefore allocated before the lock is taken (fill_cache()).
+ * The fault path reads mmu_seq before looking the page up and installs
+ * the leaf only if no invalidation ran or runs meanwhile; otherwise the
+ * guest simply faults again.
  */
 #include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 #include <asm/pgtable.h>
 #include <asm/trap_pf.h>
 
@@ -38,16 +56,10 @@ static u64 *new_table(void)
 	return (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 }
 
-static void release_leaf(u64 pte)
+/* The guest-physical addresses of a leaf table's entries. */
+static u64 *companion(u64 *leaf_table)
 {
-	struct page *page;
-
-	if (!(pte & _PAGE_PRESENT))
-		return;
-	page = pfn_to_page((pte & PTE_ADDR) >> PAGE_SHIFT);
-	if (pte & _PAGE_DIRTY)
-		set_page_dirty_lock(page);
-	put_page(page);
+	return (u64 *)page_private(virt_to_page(leaf_table));
 }
 
 /* Free a shadow table of @level (1 = PTE) and everything below it. */
@@ -55,15 +67,12 @@ static void free_table(u64 *table, int level)
 {
 	int i;
 
-	for (i = 0; i < PTRS_PER_PTE; i++) {
-		u64 e = table[i];
-
-		if (!(e & _PAGE_PRESENT))
-			continue;
-		if (level == 1)
-			release_leaf(e);
-		else
-			free_table(__va(e & PTE_ADDR), level - 1);
+	if (level == 1) {
+		free_page((unsigned long)companion(table));
+	} else {
+		for (i = 0; i < PTRS_PER_PTE; i++)
+			if (table[i] & _PAGE_PRESENT)
+				free_table(__va(table[i] & PTE_ADDR), level - 1);
 	}
 	free_page((unsigned long)table);
 }
@@ -114,27 +123,161 @@ static int alloc_shadow(struct mv_guest *g, struct mv_shadow *s, u64 gcr3)
 	return 0;
 }
 
-int mv_mmu_init(struct mv_guest *g)
+/* Zap the leaves mapping guest-physical [@start, @end) under @table. */
+static void zap_table(u64 *table, int level, u64 start, u64 end, bool top)
 {
-	return alloc_shadow(g, &g->shadow, 0);
+	u64 *gpas = level == 1 ? companion(table) : NULL;
+	int i;
+
+	for (i = 0; i < PTRS_PER_PTE; i++) {
+		if (!(table[i] & _PAGE_PRESENT) || (top && i == HOLE_SLOT))
+			continue;
+		if (level > 1)
+			zap_table(__va(table[i] & PTE_ADDR), level - 1, start, end,
+				  false);
+		else if (gpas[i] >= start && gpas[i] < end)
+			WRITE_ONCE(table[i], 0);
+	}
 }
 
+static void zap(struct mv_guest *g, u64 start, u64 end)
+{
+	struct mv_shadow *s = &g->shadow;
+
+	lockdep_assert_held(&g->mmu_lock);
+	zap_table(s->l4[0], 4, start, end, s->l4[0] == s->top);
+	if (s->l4[1] != s->l4[0])
+		zap_table(s->l4[1], 4, start, end, false);
+}
+
+static void nothing(void *info)
+{
+}
+
+/*
+ * The shadow changed under a guest that may be running on another CPU,
+ * with the old translations in its TLB: take it out and wait.  Its next
+ * entry reloads CR3, which flushes them (no shadow entry is global).
+ */
+static void out_of_guest(struct mv_guest *g)
+{
+	int cpu;
+
+	smp_mb();	/* the zap before the look at guest_cpu; see run.c */
+	cpu = READ_ONCE(g->guest_cpu);
+	if (cpu >= 0 && cpu != raw_smp_processor_id())
+		smp_call_function_single(cpu, nothing, NULL, 1);
+}
+
+/*
+ * The host is about to change the launcher's mappings in a range: zap
+ * what we built on the pages there.  Never fails, never sleeps.
+ */
+static int mn_start(struct mmu_notifier *mn,
+		    const struct mmu_notifier_range *r)
+{
+	struct mv_guest *g = container_of(mn, struct mv_guest, mn);
+	u64 start = max_t(u64, r->start, g->mem_base);
+	u64 end = min_t(u64, r->end, g->mem_base + g->mem_size);
+
+	spin_lock(&g->mmu_lock);
+	g->mmu_invalidating++;
+	g->mmu_seq++;
+	if (start < end)
+		zap(g, start - g->mem_base, end - g->mem_base);
+	spin_unlock(&g->mmu_lock);
+	if (start < end)
+		out_of_guest(g);
+	return 0;
+}
+
+static void mn_end(struct mmu_notifier *mn, const struct mmu_notifier_range *r)
+{
+	struct mv_guest *g = container_of(mn, struct mv_guest, mn);
+
+	spin_lock(&g->mmu_lock);
+	g->mmu_seq++;
+	g->mmu_invalidating--;
+	spin_unlock(&g->mmu_lock);
+}
+
+/* The launcher's mm is going away: nothing of it may stay mapped. */
+static void mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
+{
+	struct mv_guest *g = container_of(mn, struct mv_guest, mn);
+
+	spin_lock(&g->mmu_lock);
+	g->mmu_seq++;
+	zap(g, 0, ~0ULL);
+	spin_unlock(&g->mmu_lock);
+	out_of_guest(g);
+}
+
+/* No callback can run any more: the shadow, and the guest, may go. */
+static void mn_free(struct mmu_notifier *mn)
+{
+	struct mv_guest *g = container_of(mn, struct mv_guest, mn);
+	int i;
+
+	free_shadow(&g->shadow);
+	for (i = 0; i < g->nr_cache; i++)
+		free_page((unsigned long)g->cache[i]);
+	kfree(g);
+}
+
+static const struct mmu_notifier_ops mn_ops = {
+	.invalidate_range_start = mn_start,
+	.invalidate_range_end = mn_end,
+	.release = mn_release,
+	.free_notifier = mn_free,
+};
+
+/* Last of a guest's creation: nothing to undo for the caller on failure. */
+int mv_mmu_init(struct mv_guest *g)
+{
+	int err;
+
+	spin_lock_init(&g->mmu_lock);
+	g->guest_cpu = -1;
+	err = alloc_shadow(g, &g->shadow, 0);
+	if (err)
+		return err;
+	g->mn.ops = &mn_ops;
+	err = mmu_notifier_register(&g->mn, g->mm);
+	if (err)
+		free_shadow(&g->shadow);
+	return err;
+}
+
+/*
+ * Last of a guest's destruction: it no longer runs, so no leaf can be
+ * added, and the notifier frees it all once its callbacks are done
+ * (mn_free()).  mv_mmu_exit() waits for the last of those at rmmod.
+ */
 void mv_mmu_destroy(struct mv_guest *g)
 {
-	free_shadow(&g->shadow);
+	mmu_notifier_put(&g->mn);
+}
+
+void mv_mmu_exit(void)
+{
+	mmu_notifier_synchronize();
 }
 
 /* A new guest root: throw the old shadow away and start an empty one. */
 int mv_mmu_new_root(struct mv_guest *g, u64 gcr3)
 {
-	struct mv_shadow s;
+	struct mv_shadow s, old;
 	int err;
 
 	err = alloc_shadow(g, &s, gcr3 & PTE_ADDR);
 	if (err)
 		return err;
-	free_shadow(&g->shadow);
+	spin_lock(&g->mmu_lock);
+	old = g->shadow;
 	g->shadow = s;
+	spin_unlock(&g->mmu_lock);
+	free_shadow(&old);
 	g->cr3 = gcr3 & PTE_ADDR;
 	return 0;
 }
@@ -214,8 +357,24 @@ static int walk_guest(struct mv_guest *g, u64 va, bool write, struct walk *w)
 	return 0;
 }
 
-/* The shadow leaf for @va, allocating the tables above it. */
-static u64 *shadow_leaf(struct mv_guest *g, u64 va)
+/* Enough zeroed pages for the tables one fault may add, taken unlocked. */
+static int fill_cache(struct mv_guest *g)
+{
+	while (g->nr_cache < ARRAY_SIZE(g->cache)) {
+		u64 *t = new_table();
+
+		if (!t)
+			return -ENOMEM;
+		g->cache[g->nr_cache++] = t;
+	}
+	return 0;
+}
+
+/*
+ * The shadow leaf for @va, with the tables above it taken from the cache
+ * if @alloc, or NULL.  Under mmu_lock.
+ */
+static u64 *shadow_leaf(struct mv_guest *g, u64 va, bool alloc)
 {
 	u64 *table = g->shadow.l4[va >> 63];
 	int level;
@@ -224,15 +383,60 @@ static u64 *shadow_leaf(struct mv_guest *g, u64 va)
 		u64 *e = &table[index_of(va, level)];
 
 		if (!(*e & _PAGE_PRESENT)) {
-			u64 *t = new_table();
+			u64 *t;
 
-			if (!t)
+			if (!alloc)
 				return NULL;
-			*e = __pa(t) | SHADOW_TABLE;
+			t = g->cache[--g->nr_cache];
+			if (level == 2)
+				set_page_private(virt_to_page(t),
+						 (unsigned long)g->cache[--g->nr_cache]);
+			WRITE_ONCE(*e, __pa(t) | SHADOW_TABLE);
 		}
 		table = __va(*e & PTE_ADDR);
 	}
 	return &table[index_of(va, 1)];
+}
+
+/* Already mapped as asked: SMAP, SMEP or PKU said no, not the shadow. */
+static bool mapped_as_asked(struct mv_guest *g, u64 va, bool write, bool user,
+			    bool fetch)
+{
+	u64 *leaf, pte = 0;
+
+	spin_lock(&g->mmu_lock);
+	leaf = shadow_leaf(g, va, false);
+	if (leaf)
+		pte = *leaf;
+	spin_unlock(&g->mmu_lock);
+	return (pte & _PAGE_PRESENT) && (!write || (pte & _PAGE_RW)) &&
+	       (!user || (pte & _PAGE_USER)) && (!fetch || !(pte & _PAGE_NX));
+}
+
+/*
+ * Install the leaf for @va -> @page, unless an invalidation ran since
+ * @seq was read: then the guest just faults again.
+ */
+static void install(struct mv_guest *g, u64 va, u64 gpa, struct page *page,
+		    unsigned long seq, const struct walk *w, bool write)
+{
+	u64 pte = ((u64)page_to_pfn(page) << PAGE_SHIFT) | _PAGE_PRESENT |
+		  _PAGE_ACCESSED;
+	u64 *leaf;
+
+	if (write)
+		pte |= _PAGE_RW | _PAGE_DIRTY;
+	if (w->user)
+		pte |= _PAGE_USER;
+	if (w->nx)
+		pte |= _PAGE_NX;
+	spin_lock(&g->mmu_lock);
+	if (!g->mmu_invalidating && g->mmu_seq == seq) {
+		leaf = shadow_leaf(g, va, true);
+		companion(PTR_ALIGN_DOWN(leaf, PAGE_SIZE))[index_of(va, 1)] = gpa;
+		WRITE_ONCE(*leaf, pte);
+	}
+	spin_unlock(&g->mmu_lock);
 }
 
 /*
@@ -243,9 +447,9 @@ void mv_mmu_page_fault(struct mv_guest *g, u64 cr2, u64 errcode)
 {
 	bool write = errcode & X86_PF_WRITE, user = errcode & X86_PF_USER;
 	bool fetch = errcode & X86_PF_INSTR;
-	struct page *page;
 	struct walk w = { .fault = true };
-	u64 *leaf, pte;
+	unsigned long seq;
+	struct page *page;
 
 	if (cr2 - mv_sw_base < SW_HOLE_SIZE) {
 		mv_kill(g, "guest %s the switcher at %#llx",
@@ -268,40 +472,28 @@ void mv_mmu_page_fault(struct mv_guest *g, u64 cr2, u64 errcode)
 			w.gpa, cr2);
 		return;
 	}
-
-	leaf = shadow_leaf(g, cr2);
-	if (!leaf) {
+	if (mapped_as_asked(g, cr2, write, user, fetch))
+		goto guest_fault;
+	if (fill_cache(g)) {
 		mv_kill(g, "out of memory for shadow page tables");
 		return;
 	}
-	/* Already mapped as asked: SMAP, SMEP or PKU said no, not us. */
-	if ((*leaf & _PAGE_PRESENT) && (!write || (*leaf & _PAGE_RW)) &&
-	    (!user || (*leaf & _PAGE_USER)) && (!fetch || !(*leaf & _PAGE_NX)))
-		goto guest_fault;
 
 	/*
-	 * Always with FOLL_WRITE, so that the page the shadow maps is the
-	 * one the launcher's mm maps, now and after our own writes into
-	 * guest memory: a read of a MAP_PRIVATE page would otherwise give
-	 * the zero page or the page cache's, and the first write through
-	 * the launcher's mapping would leave the guest on the old copy.
-	 * (The cost is sharing; the MMU notifier will give it back.)  The
-	 * leaf itself is writable only after a write fault, so the guest's
-	 * dirty bits stay exact.
+	 * Write access only for a write: a read may well get the zero page
+	 * or a KSM page, mapped read-only; the guest's first write faults
+	 * again and gets its own copy, and the notifier takes the old one
+	 * away.  The reference lives until install() is done.
 	 */
-	if (get_user_pages_fast(g->mem_base + w.gpa, 1, FOLL_WRITE, &page) != 1) {
+	seq = READ_ONCE(g->mmu_seq);
+	smp_rmb();	/* the sequence before the page: install() re-checks */
+	if (get_user_pages_fast(g->mem_base + w.gpa, 1, write ? FOLL_WRITE : 0,
+				&page) != 1) {
 		mv_kill(g, "guest memory at gpa %#llx is not accessible", w.gpa);
 		return;
 	}
-	pte = ((u64)page_to_pfn(page) << PAGE_SHIFT) | _PAGE_PRESENT | _PAGE_ACCESSED;
-	if (write)
-		pte |= _PAGE_RW | _PAGE_DIRTY;
-	if (w.user)
-		pte |= _PAGE_USER;
-	if (w.nx)
-		pte |= _PAGE_NX;
-	release_leaf(*leaf);
-	WRITE_ONCE(*leaf, pte);
+	install(g, cr2, w.gpa, page, seq, &w, write);
+	put_page(page);
 	return;
 
 guest_fault:

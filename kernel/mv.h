@@ -13,6 +13,8 @@
 #include <linux/atomic.h>
 #include <linux/hrtimer.h>
 #include <linux/list.h>
+#include <linux/mmu_notifier.h>
+#include <linux/spinlock.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 #include <linux/printk.h>
@@ -92,7 +94,16 @@ struct mv_guest {
 
 	struct mv_sw_tree sw;		/* the guest's view of the hole */
 	int sw_cpu;			/* whose area it maps, -1 for none */
+
+	/* The shadow tables and what keeps them honest (mmu.c). */
+	spinlock_t mmu_lock;		/* every change to them */
 	struct mv_shadow shadow;
+	struct mmu_notifier mn;		/* on mm */
+	unsigned long mmu_seq;		/* bumped by every invalidation */
+	int mmu_invalidating;		/* invalidations under way */
+	u64 *cache[4];			/* zeroed pages for the next fault */
+	int nr_cache;
+	int guest_cpu;			/* the CPU in the guest now, or -1 */
 
 	u64 shared_gpa;			/* MV_HC_INIT's page, 0 until then */
 	struct mv_gate idt[256];	/* the guest's own IDT */
@@ -153,6 +164,7 @@ unsigned long mv_sw_lstar(int cpu);
 unsigned long mv_sw_cstar(int cpu);
 void *mv_sw_host_page(int cpu);
 void *mv_sw_tables_page(int cpu);
+void *mv_sw_stacks_page(int cpu);
 void mv_sw_tss_unbusy(int cpu);
 int mv_sw_tree_alloc(struct mv_sw_tree *t, unsigned int nr_pte);
 void mv_sw_tree_free(struct mv_sw_tree *t);
@@ -174,6 +186,7 @@ void mv_call_host_handler(unsigned long handler);
 /* mmu.c: shadow page tables. */
 int mv_mmu_init(struct mv_guest *g);
 void mv_mmu_destroy(struct mv_guest *g);
+void mv_mmu_exit(void);
 int mv_mmu_new_root(struct mv_guest *g, u64 gcr3);
 u64 mv_mmu_hw_cr3(struct mv_guest *g);
 void mv_mmu_page_fault(struct mv_guest *g, u64 cr2, u64 errcode);

@@ -163,7 +163,14 @@ static u64 run_once(struct mv_guest *g)
 			wrpkru(g->pkru);
 	}
 
+	/*
+	 * Against the MMU notifier (mmu.c): either it sees us in the guest
+	 * and waits for us to come out, or our CR3 load below sees its zap.
+	 */
+	WRITE_ONCE(g->guest_cpu, cpu);
+	smp_mb();	/* pairs with the one in out_of_guest() */
 	mv_switch_to_guest(mv_sw_entry(cpu), mv_mmu_hw_cr3(g));
+	WRITE_ONCE(g->guest_cpu, -1);
 
 	if (have_pkru) {
 		g->pkru = rdpkru();
@@ -183,6 +190,17 @@ static u64 run_once(struct mv_guest *g)
 		g->frame->errcode = fault - 1;
 		g->frame->rip = *(u64 *)(host + MV_HO_FAULT_RIP);
 	}
+	/*
+	 * The IST stacks are in the guest's view, and an NMI, #DF or #MC may
+	 * have left a host stack pointer and registers there (taken in the
+	 * switcher) or this guest's state (taken from it) for the next guest
+	 * on this CPU to read.  Rare events: wipe them.
+	 */
+	if (nmi_seen || fault || vector == X86_TRAP_NMI ||
+	    vector == X86_TRAP_DF || vector == X86_TRAP_MC)
+		memset(mv_sw_stacks_page(cpu), 0, MV_ST_MC_TOP);
+	/* and the user stack pointer a SYSCALL parked there */
+	*(u64 *)(mv_sw_stacks_page(cpu) + MV_ST_SYSCALL_RSP) = 0;
 	give_back(cpu, vector, nmi_seen);
 	return vector;
 }

@@ -82,6 +82,11 @@ void *mv_sw_host_page(int cpu)
 	return page_address(sw_cpus[cpu].host);
 }
 
+void *mv_sw_stacks_page(int cpu)
+{
+	return page_address(sw_cpus[cpu].stacks);
+}
+
 void *mv_sw_tables_page(int cpu)
 {
 	return page_address(sw_cpus[cpu].tables);

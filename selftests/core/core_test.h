@@ -30,28 +30,18 @@ struct vm {
 #define PTE_U	0x4ULL
 #define PTE_PS	0x80ULL
 
-/*
- * Create the guest and set it up to enter guest_main(mode, arg, arg2),
- * with @mmio_size bytes of device space at G_MMIO.
- */
-static inline int vm_create_mmio(struct vm *vm, int fd, uint64_t mode,
-				 uint64_t arg, uint64_t arg2, uint64_t mmio_size)
+/* Lay out guest memory: the image twice, and the identity page tables. */
+static inline void vm_init_memory(uint8_t *mem)
 {
-	struct mv_guest_config cfg = { 0 };
-	struct mv_regs regs = { 0 };
 	uint64_t *pml4, *pdpt, *pd;
 	size_t len = _binary_guest_bin_end - _binary_guest_bin_start;
 
-	vm->fd = fd;
-	vm->mem = mmap(NULL, G_MEM_SIZE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (vm->mem == MAP_FAILED)
-		return -1;
-	memcpy(vm->mem + G_LOAD, _binary_guest_bin_start, len);
-	memcpy(vm->mem + G_USER_LOAD, _binary_guest_bin_start, len);
-	pml4 = (uint64_t *)(vm->mem + G_PML4);
-	pdpt = (uint64_t *)(vm->mem + G_PDPT);
-	pd = (uint64_t *)(vm->mem + G_PD);
+	memcpy(mem + G_LOAD, _binary_guest_bin_start, len);
+	memcpy(mem + G_USER_LOAD, _binary_guest_bin_start, len);
+	memset(mem + G_PML4, 0, 3 * 4096);
+	pml4 = (uint64_t *)(mem + G_PML4);
+	pdpt = (uint64_t *)(mem + G_PDPT);
+	pd = (uint64_t *)(mem + G_PD);
 	/* user access needs U at every level; the leaves decide */
 	pml4[0] = G_PDPT | PTE_P | PTE_W | PTE_U;
 	pdpt[0] = G_PD | PTE_P | PTE_W | PTE_U;
@@ -59,12 +49,20 @@ static inline int vm_create_mmio(struct vm *vm, int fd, uint64_t mode,
 	pd[1] = (2UL << 20) | PTE_P | PTE_W | PTE_PS;
 	pd[2] = (4UL << 20) | PTE_P | PTE_W | PTE_PS | PTE_U;
 	pdpt[G_MMIO >> 30] = G_MMIO | PTE_P | PTE_W | PTE_PS;
+}
+
+/* Make @vm->fd a guest on @vm->mem, entering guest_main(mode, arg, arg2). */
+static inline int vm_start(struct vm *vm, uint64_t mode, uint64_t arg,
+			   uint64_t arg2, uint64_t mmio_size)
+{
+	struct mv_guest_config cfg = { 0 };
+	struct mv_regs regs = { 0 };
 
 	cfg.mem_base = (uintptr_t)vm->mem;
 	cfg.mem_size = G_MEM_SIZE;
 	cfg.mmio_base = mmio_size ? G_MMIO : 0;
 	cfg.mmio_size = mmio_size;
-	if (ioctl(fd, MV_CREATE_GUEST, &cfg))
+	if (ioctl(vm->fd, MV_CREATE_GUEST, &cfg))
 		return -1;
 	regs.rip = G_LOAD;
 	regs.rsp = G_STACK_TOP;
@@ -73,7 +71,23 @@ static inline int vm_create_mmio(struct vm *vm, int fd, uint64_t mode,
 	regs.rdx = arg2;
 	regs.cr3 = G_PML4;
 	regs.rflags = 0x2;
-	return ioctl(fd, MV_SET_REGS, &regs);
+	return ioctl(vm->fd, MV_SET_REGS, &regs);
+}
+
+/*
+ * Create the guest and set it up to enter guest_main(mode, arg, arg2),
+ * with @mmio_size bytes of device space at G_MMIO.
+ */
+static inline int vm_create_mmio(struct vm *vm, int fd, uint64_t mode,
+				 uint64_t arg, uint64_t arg2, uint64_t mmio_size)
+{
+	vm->fd = fd;
+	vm->mem = mmap(NULL, G_MEM_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (vm->mem == MAP_FAILED)
+		return -1;
+	vm_init_memory(vm->mem);
+	return vm_start(vm, mode, arg, arg2, mmio_size);
 }
 
 static inline int vm_create(struct vm *vm, int fd, uint64_t mode, uint64_t arg,

@@ -49,6 +49,10 @@
 #define KSM_BASE	0x200000UL
 #define KSM_PAGES	200
 
+/* The fuzz tests' random code: one kernel page and one user page. */
+#define FUZZ_CODE	0x250000UL
+#define FUZZ_USER_CODE	0x450000UL
+
 /* What the MMIO test's launcher side answers to every read. */
 #define MMIO_READ_VALUE	0x88776655443382f1ULL
 
@@ -82,6 +86,10 @@ enum guest_mode {
 	GM_KICKS,		/* %rsi MMIO kicks and notifies, then done */
 	GM_FAULT_LOOP,		/* %rsi times: flush, read %rdx fresh pages */
 	GM_KSM,			/* fill pages with %rsi, halt, check, write %rdx */
+	GM_SCAN,		/* look for host pointers in all it can read */
+	GM_CHURN,		/* ucalls, traps, touches until C_GO */
+	GM_FUZZ,		/* jump into random bytes, at ring %rsi */
+	GM_HCFUZZ,		/* %rdx random hypercalls from seed %rsi */
 };
 
 /* The privileged instructions GM_PRIV tries, in order. */

@@ -321,6 +321,120 @@ static void ksm(u64 a, u64 b)
 	}
 }
 
+/*
+ * Does anything the guest can read hold a host kernel address?  Make the
+ * switcher work first (hypercalls, a trap, interrupts), then read every
+ * word of this CPU's switcher area that is mapped for us (@area: text,
+ * IDT, GDT and TSS, IST stacks, registers) and of all our memory but the
+ * two copies of our image, with AC set so that SMAP lets us read the user
+ * part too.  Small negative numbers are error codes, not addresses.
+ */
+static int host_pointer(u64 v)
+{
+	u64 sw = SHARED->switcher_base;
+	/* where Linux maps anything: its LDT remap is the lowest, then the
+	 * direct map, vmalloc, vmemmap, cpu_entry_area, text, modules */
+	u64 kmin = sw == 0xff00000000000000UL ? 0xff10000000000000UL :
+						 0xffff880000000000UL;
+
+	return v >= kmin && v < 0xfffffffffffff000UL &&
+	       !(v - sw < SHARED->switcher_size);
+}
+
+static void scan_range(u64 start, u64 len)
+{
+	u64 a;
+
+	for (a = start; a < start + len; a += 8) {
+		u64 v = *(volatile u64 *)a;
+
+		if (host_pointer(v))
+			hcall(UCALL_FAIL, __LINE__, a, v, 0, 0);
+	}
+}
+
+static void scan(u64 area)
+{
+	u64 i;
+
+	setup_irqs();
+	GUEST_ASSERT_EQ(hcall(MV_HC_SET_CLOCKEVENT, 100000, 100000, 0, 0, 0), 0);
+	for (i = 0; i < 20; i++) {
+		hcall(MV_HC_NOP, 0, 0, 0, 0, 0);
+		GUEST_ASSERT_EQ(try_call(do_ud2, 0, 0, 0), 1);
+		SHARED->irq_enabled = 0;
+		hcall(MV_HC_HALT, 0, 0, 0, 0, 0);
+	}
+	GUEST_ASSERT_EQ(hcall(MV_HC_SET_CLOCKEVENT, 0, 0, 0, 0, 0), 0);
+	GUEST_ASSERT_EQ(COUNTER(C_IRQS) >= 20, 1);
+	asm volatile("pushfq; orq $0x40000, (%%rsp); popfq" ::: "memory", "cc");
+	scan_range(area, 0x6000);	/* up to the host page, absent */
+	/* all our memory but our own code, whose bytes are no pointers */
+	scan_range(0, G_LOAD);
+	scan_range(G_LOAD + 0x100000, G_USER_LOAD - G_LOAD - 0x100000);
+	scan_range(G_USER_LOAD + 0x100000, G_MEM_SIZE - G_USER_LOAD - 0x100000);
+	asm volatile("pushfq; andq $~0x40000, (%%rsp); popfq" ::: "memory", "cc");
+}
+
+/* Work that crosses into the host in every way, until the test says stop. */
+static void churn(void)
+{
+	u64 i;
+
+	load_idt();
+	for (i = 0; !COUNTER(C_GO); i++) {
+		GUEST_ASSERT_EQ(hcall(UCALL_ECHO, i, 1, 2, 3, 4), i + 11);
+		GUEST_ASSERT_EQ(hcall(MV_HC_NOP, 0, 0, 0, 0, 0), 0);
+		GUEST_ASSERT_EQ(try_call(do_ud2, 0, 0, 0), 1);
+		*(volatile u64 *)(0x200000 + 4096 * (i % 256)) = i;
+		GUEST_ASSERT_EQ(*(volatile u64 *)(0x200000 + 4096 * (i % 256)), i);
+		COUNTER(C_IRQS) = i + 1;
+	}
+}
+
+/*
+ * Hypercalls with random numbers and arguments.  Numbers are mostly ours
+ * (0-20, where the interesting code is), arguments a mix of small values,
+ * addresses in and around our memory, and any 64-bit value.
+ */
+static u64 rnd(u64 *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static u64 rnd_arg(u64 *s)
+{
+	switch (rnd(s) % 4) {
+	case 0:
+		return rnd(s) % 64;
+	case 1:
+		return rnd(s) % (2 * G_MEM_SIZE);
+	case 2:
+		return -(rnd(s) % 4096);
+	default:
+		return rnd(s);
+	}
+}
+
+static void hcfuzz(u64 seed, u64 n)
+{
+	u64 s = seed | 1, i, nr, a[5];
+	int k;
+
+	for (i = 0; i < n; i++) {
+		nr = rnd(&s) % 8 ? rnd(&s) % 21 : rnd_arg(&s);
+		/* these end the guest or stop it for good: rarely */
+		if ((nr == MV_HC_SHUTDOWN || nr == MV_HC_HALT) && rnd(&s) % 16)
+			continue;
+		for (k = 0; k < 5; k++)
+			a[k] = rnd_arg(&s);
+		hcall(nr, a[0], a[1], a[2], a[3], a[4]);
+	}
+}
+
 static void traps(void)
 {
 	volatile struct mv_shared *sh = (void *)G_SHARED;
@@ -471,6 +585,20 @@ void guest_main(u64 mode, u64 arg, u64 arg2)
 			for (p = 0; p < arg2; p++)
 				(void)*(volatile u64 *)(0x200000 + 4096 * p);
 		}
+		break;
+	case GM_FUZZ:
+		if (arg == 3)
+			try_call(enter_user, FUZZ_USER_CODE, G_USER_STACK, 0);
+		((void (*)(void))FUZZ_CODE)();
+		break;
+	case GM_HCFUZZ:
+		hcfuzz(arg, arg2);
+		break;
+	case GM_SCAN:
+		scan(arg);
+		break;
+	case GM_CHURN:
+		churn();
 		break;
 	case GM_KSM:
 		ksm(arg, arg2);
