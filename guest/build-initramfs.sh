@@ -21,13 +21,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 
-if [ -f "$root/scripts/common.sh" ]; then
-	. "$root/scripts/common.sh"
-else
-	MV_CACHE=${MV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/megavirt}
-	say() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; }
-	die() { say "error: $*"; exit 1; }
-fi
+. "$root/scripts/common.sh"
 
 usage() {
 	cat <<EOF

@@ -22,7 +22,7 @@ export MV_MODULE=/lib/megavirt/megavirt.ko
 export MV_HOST_KERNEL=/boot/vmlinuz
 export MV_GUEST_KERNEL=/guest/bzImage
 export MV_GUEST_INITRD=/guest/initramfs.cpio.gz
-export HOME=/root TERM=dumb
+export HOME=/root TERM=dumb TMPDIR=/tmp
 
 # TCG's CPU model has no invariant TSC; the module wants to be told.
 grep -q ' constant_tsc' /proc/cpuinfo || export MV_MODULE_PARAMS=allow_inconstant_tsc=1
@@ -41,10 +41,10 @@ echo "TAP version 13"
 n=0
 check() {
 	n=$((n + 1))
-	if "$@" > /tmp/out 2>&1; then
+	if "$@" > "$TMPDIR/check.out" 2>&1; then
 		echo "ok $n $*"
 	else
-		sed 's/^/# /' /tmp/out
+		sed 's/^/# /' "$TMPDIR/check.out"
 		echo "not ok $n $*"
 	fi
 }

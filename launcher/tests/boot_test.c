@@ -203,7 +203,6 @@ TEST_F(bz, setup_writes_a_bootable_layout)
 		{ .base = 0xd0000000, .irq = 5 },
 		{ .base = 0xd0001000, .irq = 6 },
 	};
-	char initrd[] = "/tmp/mvl-boot-test-XXXXXX";
 	struct guest g = { .cfg = &cfg };
 	const struct boot_params *bp;
 	const u8 *rsdp, *xsdt, *fadt, *madt, *dsdt;
@@ -213,10 +212,10 @@ TEST_F(bz, setup_writes_a_bootable_layout)
 
 	ASSERT_EQ(0, boot__parse(self->buf, self->len, &self->img,
 				 self->why, sizeof(self->why)));
-	fd = mkstemp(initrd);
+	/* An initramfs that is only a file descriptor: no path on any disk. */
+	fd = memfd_create("mvl-boot-test-initrd", 0);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(5000, write(fd, memset(malloc(5000), 0x5a, 5000), 5000));
-	unlink(initrd);
 	self->img.initrd_fd = fd;
 	self->img.initrd_size = 5000;
 	g.img = &self->img;

@@ -20,7 +20,9 @@ rounds=${MV_BENCH_ROUNDS:-2}
 marker="megavirt-guest: ready"
 kernel=$MV_GUEST_KERNEL
 initrd=$MV_GUEST_INITRD
-work=/tmp/vmm_boot
+work=$(mktemp -d "${TMPDIR:-/tmp}/vmm_boot.XXXXXX")
+best=$work/best
+trap 'rm -rf "$work"' EXIT
 tap=0
 
 say() { echo "# $*"; }
@@ -83,8 +85,7 @@ start_mvlaunch() {	# start_mvlaunch <index> <log>
 # bench <name>: start n guests, wait for them, measure, stop them.
 bench() {
 	vmm=$1
-	rm -rf "$work"
-	mkdir -p "$work"
+	rm -f "$work"/*.log "$work"/*.err
 	t0=$(now_cs)
 	pids=""
 	i=0
@@ -133,9 +134,9 @@ bench() {
 	fi
 }
 
-# The best of each figure over the rounds, in /tmp/vmm_best.<key>.
+# The best of each figure over the rounds, one file per key in $best.
 keep_min() {
-	f=/tmp/vmm_best.$1
+	f=$best/$1
 	if [ ! -f "$f" ] || [ "$2" -lt "$(cat "$f")" ]; then
 		echo "$2" > "$f"
 	fi
@@ -143,15 +144,15 @@ keep_min() {
 
 # Alternate the two, so neither always runs first on a cold host.
 say "$n guests of ${mem} MiB each, kernel $(basename "$kernel"), $rounds rounds"
-rm -f /tmp/vmm_best.*
+mkdir -p "$best"
 round=0
 while [ $round -lt "$rounds" ]; do
 	bench qemu
 	bench mvlaunch
 	round=$((round + 1))
 done
-for f in /tmp/vmm_best.*; do
-	key=${f#/tmp/vmm_best.}
+for f in "$best"/*; do
+	key=${f##*/}
 	case "$key" in *_ms) unit=ms ;; *) unit=kB ;; esac
 	echo "BENCH $key $(cat "$f") $unit"
 done
