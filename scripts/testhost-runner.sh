@@ -22,6 +22,7 @@ run_one() {
 	rm -f "$work/pid" "$work/rc" "$work/timedout"
 
 	echo "# selftests: $name"
+	start=$(date +%s)
 	{
 		cd "$(dirname "$root/$prog")" &&
 		setsid sh -c 'echo $$ > "$1"; shift; exec "$@"' sh \
@@ -47,6 +48,7 @@ run_one() {
 
 	n=$((n + 1))
 	rc=$(cat "$work/rc" 2>/dev/null)
+	echo "# runner: $name took $(($(date +%s) - start)) s"
 	if [ -f "$work/timedout" ]; then
 		echo "not ok $n selftests: $name # TIMEOUT ${timeout}s"
 	elif [ "$rc" = 0 ]; then
