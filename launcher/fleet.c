@@ -260,6 +260,17 @@ static bool wants_restart(const struct fleet *f, const struct member *m)
 	       (m->end == GUEST_PANIC || m->end == GUEST_CRASH);
 }
 
+/* A killed guest process could not remove its console socket: we do. */
+static void forget_socket(struct fleet *f, unsigned int i)
+{
+	char path[4096];
+
+	if (f->cfg->console_dir &&
+	    !consock__path(f->cfg->console_dir, f->cfg->first_index + i, path,
+			   sizeof(path)))
+		unlink(path);
+}
+
 static void reap(struct fleet *f)
 {
 	unsigned int i;
@@ -284,6 +295,7 @@ static void reap(struct fleet *f)
 			snprintf(m->reason, sizeof(m->reason),
 				 "its launcher process was killed by SIG%s",
 				 sigabbrev_np(WTERMSIG(status)));
+			forget_socket(f, i);
 		}
 		if (WIFEXITED(status) && !m->got_end) {
 			m->end = GUEST_FAILED;

@@ -181,6 +181,21 @@ static void on_signal(void *arg, u32 events)
 	guest__end(g, GUEST_STOPPED, "by SIG%s", sigabbrev_np(si.ssi_signo));
 }
 
+/*
+ * Typed input, from our stdin or a console socket: to the UART with
+ * console=ttyS0, else (console=hvc0, or an engine without port I/O) to
+ * virtio-console's receive queue.
+ */
+void guest__console_input(struct guest *g, const u8 *buf, size_t len)
+{
+	if (!g->engine)
+		return;
+	if (g->cfg->console == CONSOLE_SERIAL && !g->engine->no_pio)
+		serial__input(g, buf, len);
+	else
+		virtio_console__input(g, buf, len);
+}
+
 static void on_stdin(void *arg, u32 events)
 {
 	struct guest *g = arg;
@@ -195,10 +210,7 @@ static void on_stdin(void *arg, u32 events)
 		ioloop__del(&g->loop, &stdin_handler);
 		return;
 	}
-	if (g->cfg->console == CONSOLE_SERIAL && !g->engine->no_pio)
-		serial__input(g, buf, n);
-	else
-		virtio_console__input(g, buf, n);
+	guest__console_input(g, buf, n);
 }
 
 /* A guest alone on a terminal or pipe takes its input from our stdin. */

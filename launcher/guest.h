@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "mvlaunch.h"
 
@@ -150,6 +151,45 @@ void ioloop__del(struct ioloop *l, struct io_handler *h);
 int ioloop__run(struct ioloop *l);
 void ioloop__exit(struct ioloop *l);
 
+/*
+ * consock.c: --console-socket, one Unix socket per guest through which
+ * an operator reads the recent output (a small ring) and types input.
+ */
+#define CONSOCK_RING	(16 * KIB)
+#define CONSOCK_CLIENTS	4
+
+struct ring {
+	u8 *buf;
+	size_t size;
+	u64 written;			/* bytes ever put in */
+};
+
+struct consock;
+
+struct consock_client {
+	struct io_handler h;		/* h.fd -1: a free slot */
+	struct consock *s;
+	bool dead;			/* shut down, the main loop closes it */
+};
+
+struct consock {
+	struct io_handler listen;	/* fd -1: no socket */
+	struct consock_client client[CONSOCK_CLIENTS];
+	struct ring ring;
+	pthread_mutex_t *lock;		/* the output's */
+	struct guest *g;
+	char path[108];
+};
+
+int consock__init(struct consock *s, struct guest *g, pthread_mutex_t *lock);
+void consock__write(struct consock *s, const void *buf, size_t len);
+void consock__exit(struct consock *s);
+int consock__path(const char *dir, unsigned int index, char *buf,
+		  size_t len);
+bool consock__in_use(const char *path);
+void ring__put(struct ring *r, const void *buf, size_t len);
+unsigned int ring__recent(const struct ring *r, struct iovec iov[2]);
+
 /* output.c: console bytes to a terminal or log, scanned line by line. */
 struct output {
 	pthread_mutex_t lock;
@@ -159,6 +199,7 @@ struct output {
 	char line[512];
 	size_t len;
 	struct guest *g;
+	struct consock sock;
 };
 
 int output__init(struct output *o, struct guest *g);
@@ -281,6 +322,7 @@ void guest__set_up(struct guest *g);
 void guest__set_panic(struct guest *g, const char *reason);
 void guest__mmio(struct guest *g, u64 addr, u8 *data, u32 len, bool write);
 void guest__pio(struct guest *g, u16 port, u8 *data, u32 len, bool write);
+void guest__console_input(struct guest *g, const u8 *buf, size_t len);
 int guest__cmdline_add(struct guest *g, const char *fmt, ...)
 	__printf(2, 3);
 int guest__run(const struct mv_config *cfg, const struct boot_image *img,

@@ -95,6 +95,7 @@ struct mv_config {
 	const char *tap;		/* tap name, may hold one %d */
 	const char *bridge;		/* create taps and attach them here */
 	const char *log_dir;		/* per-guest console logs */
+	const char *console_dir;	/* per-guest console sockets */
 	const char *ready_marker;	/* console line that means "up" */
 	enum mv_console console;
 	unsigned int announce;		/* ANNOUNCE_* */

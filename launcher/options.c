@@ -32,6 +32,7 @@ enum {
 	OPT_NO_PROGRESS,
 	OPT_STATS,
 	OPT_DECOMPRESS,
+	OPT_CONSOLE_SOCKET,
 };
 
 static const struct option long_opts[] = {
@@ -49,6 +50,7 @@ static const struct option long_opts[] = {
 	{ "log-dir",		required_argument, NULL, 'l' },
 	{ "ready-marker",	required_argument, NULL, OPT_READY_MARKER },
 	{ "console",		required_argument, NULL, OPT_CONSOLE },
+	{ "console-socket",	required_argument, NULL, OPT_CONSOLE_SOCKET },
 	{ "virtio-announce",	required_argument, NULL, OPT_ANNOUNCE },
 	{ "restart",		required_argument, NULL, OPT_RESTART },
 	{ "no-rng",		no_argument,	   NULL, OPT_NO_RNG },
@@ -87,6 +89,8 @@ void options__usage(void)
 	       "      --ready-marker STR console line meaning \"up\"\n"
 	       "                         (default \"megavirt-guest: ready\")\n"
 	       "      --console KIND     serial (ttyS0, default) or virtio (hvc0)\n"
+	       "      --console-socket DIR  console of guest N also on the Unix\n"
+	       "                         socket DIR/guest-N.sock (see mvconsole)\n"
 	       "      --virtio-announce HOW  acpi, cmdline or both (default both)\n"
 	       "      --decompress WHO   launcher (default: once, shared by all\n"
 	       "                         guests) or guest (each its own)\n"
@@ -282,6 +286,9 @@ static int parse_one(struct mv_config *cfg, int opt, const char *arg)
 	case 'l':
 		cfg->log_dir = arg;
 		return 0;
+	case OPT_CONSOLE_SOCKET:
+		cfg->console_dir = arg;
+		return 0;
 	case OPT_READY_MARKER:
 		cfg->ready_marker = arg;
 		return 0;
@@ -364,6 +371,8 @@ static int cross_check(struct mv_config *cfg)
 	}
 	if (cfg->log_dir && !*cfg->log_dir)
 		return bad("--log-dir: empty");
+	if (cfg->console_dir && !*cfg->console_dir)
+		return bad("--console-socket: empty");
 	return 0;
 }
 

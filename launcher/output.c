@@ -7,7 +7,9 @@
  * prompt without a newline still shows.  Many guests sharing stdout write
  * whole lines with a "guest N: " prefix, one write() each, so lines from
  * different processes never mix.  With --log-dir each guest has its own
- * file.  Whatever the destination, every line is also scanned: the ready
+ * file.  With --console-socket every byte also goes to the guest's
+ * console socket (consock.c), as it comes.  Whatever the destination,
+ * every line is also scanned: the ready
  * marker makes the guest "up" for the fleet's progress line, and the
  * kernel's "Kernel panic - not syncing:" line becomes the reason we
  * report when the guest then resets.
@@ -92,6 +94,7 @@ void output__write(struct output *o, const void *buf, size_t len)
 	pthread_mutex_lock(&o->lock);
 	if (!o->per_line && o->fd >= 0)
 		write_all(o->fd, buf, len);
+	consock__write(&o->sock, buf, len);
 	for (i = 0; i < len; i++) {
 		if (p[i] == '\n') {
 			end_line(o);
@@ -115,17 +118,14 @@ void output__flush(struct output *o)
 	pthread_mutex_unlock(&o->lock);
 }
 
-int output__init(struct output *o, struct guest *g)
+/* Where the console goes: a log file or stdout, and the socket if any. */
+static int open_dest(struct output *o, const struct mv_config *cfg)
 {
-	const struct mv_config *cfg = g->cfg;
 	char path[4096];
 
-	memset(o, 0, sizeof(*o));
-	pthread_mutex_init(&o->lock, NULL);
-	o->g = g;
 	if (cfg->log_dir) {
 		snprintf(path, sizeof(path), "%s/guest-%u.log", cfg->log_dir,
-			 g->index);
+			 o->g->index);
 		o->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 			     0644);
 		if (o->fd < 0) {
@@ -138,7 +138,24 @@ int output__init(struct output *o, struct guest *g)
 	o->fd = STDOUT_FILENO;
 	if (cfg->count > 1) {
 		o->per_line = true;
-		snprintf(o->prefix, sizeof(o->prefix), "guest %u: ", g->index);
+		snprintf(o->prefix, sizeof(o->prefix), "guest %u: ",
+			 o->g->index);
+	}
+	return 0;
+}
+
+int output__init(struct output *o, struct guest *g)
+{
+	memset(o, 0, sizeof(*o));
+	pthread_mutex_init(&o->lock, NULL);
+	o->g = g;
+	o->fd = -1;
+	o->sock.listen.fd = -1;
+	if (open_dest(o, g->cfg))
+		return -1;
+	if (consock__init(&o->sock, g, &o->lock)) {
+		output__exit(o);
+		return -1;
 	}
 	return 0;
 }
@@ -146,6 +163,7 @@ int output__init(struct output *o, struct guest *g)
 void output__exit(struct output *o)
 {
 	output__flush(o);
+	consock__exit(&o->sock);
 	if (o->fd > STDERR_FILENO)
 		close(o->fd);
 	o->fd = -1;

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "guest.h"
@@ -53,6 +54,60 @@ static int check_mem(const struct mv_config *cfg, const struct boot_image *img)
 	return 0;
 }
 
+/* A directory we can create files in, for --log-dir and --console-socket. */
+static int check_dir(const char *opt, const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st)) {
+		mv_err("--%s %s: %s", opt, dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		mv_err("--%s %s: not a directory", opt, dir);
+		return -1;
+	}
+	if (access(dir, W_OK | X_OK)) {
+		mv_err("--%s %s: %s", opt, dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Every guest's console socket must fit a socket address, and none may
+ * belong to a running mvlaunch: two fleets would fight over the names.
+ * A socket left by a killed launcher is stale and will be replaced.
+ */
+static int check_sockets(const struct mv_config *cfg)
+{
+	char path[4096];
+	unsigned int i;
+	struct stat st;
+
+	if (!cfg->console_dir)
+		return 0;
+	for (i = cfg->first_index; i - cfg->first_index < cfg->count; i++) {
+		if (consock__path(cfg->console_dir, i, path, sizeof(path))) {
+			mv_err("--console-socket %s: %s/guest-%u.sock is too long for a socket address (%zu bytes at most)",
+			       cfg->console_dir, cfg->console_dir, i,
+			       sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1);
+			return MV_EXIT_INPUT;
+		}
+		if (!lstat(path, &st) && !S_ISSOCK(st.st_mode)) {
+			mv_err("--console-socket: %s exists and is not a socket",
+			       path);
+			return MV_EXIT_INPUT;
+		}
+		if (!lstat(path, &st) && consock__in_use(path)) {
+			mv_err("--console-socket: %s is in use by a running mvlaunch",
+			       path);
+			return MV_EXIT_INPUT;
+		}
+	}
+	return 0;
+}
+
 static int check_files(const struct mv_config *cfg)
 {
 	struct stat st;
@@ -75,23 +130,11 @@ static int check_files(const struct mv_config *cfg)
 			return MV_EXIT_INPUT;
 		}
 	}
-	if (cfg->log_dir) {
-		if (stat(cfg->log_dir, &st)) {
-			mv_err("--log-dir %s: %s", cfg->log_dir,
-			       strerror(errno));
-			return MV_EXIT_INPUT;
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			mv_err("--log-dir %s: not a directory", cfg->log_dir);
-			return MV_EXIT_INPUT;
-		}
-		if (access(cfg->log_dir, W_OK | X_OK)) {
-			mv_err("--log-dir %s: %s", cfg->log_dir,
-			       strerror(errno));
-			return MV_EXIT_INPUT;
-		}
-	}
-	return 0;
+	if (cfg->log_dir && check_dir("log-dir", cfg->log_dir))
+		return MV_EXIT_INPUT;
+	if (cfg->console_dir && check_dir("console-socket", cfg->console_dir))
+		return MV_EXIT_INPUT;
+	return check_sockets(cfg);
 }
 
 /* The tap of guest @index: --tap with %d filled in, or "mvt<index>". */

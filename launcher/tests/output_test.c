@@ -28,6 +28,10 @@ void guest__set_panic(struct guest *g, const char *reason)
 	snprintf(panic, sizeof(panic), "%s", reason);
 }
 
+void guest__console_input(struct guest *g, const u8 *buf, size_t len)
+{
+}
+
 struct scan {
 	bool panic;
 	bool up;

@@ -6,7 +6,7 @@
 # and leaves no process, tap or file behind.
 . "$(dirname "$0")/lib.sh"
 
-plan 22
+plan 25
 # bad NAME WANT-STATUS WANT-TEXT ARGS...: one refused command line.
 bad() {
 	name=$1
@@ -65,6 +65,23 @@ bad missing-bridge 4 "no such bridge" --bridge mvnobr0 "$K"
 bad missing-disk 3 "--disk" --disk "$WORK/nothing-here" "$K"
 bad missing-log-dir 3 "--log-dir" --count 2 --log-dir "$WORK/nothing" "$K"
 bad unknown-option 2 "unrecognized option" --frobnicate "$K"
+bad missing-console-dir 3 "--console-socket $WORK/nothing: No such file" \
+	--console-socket "$WORK/nothing" "$K"
+long=$WORK/a-directory-name-long-enough-that-its-sockets-do-not-fit-sun-path-which-holds-108-bytes
+mkdir "$long"
+bad console-socket-too-long 3 "too long for a socket address" \
+	--console-socket "$long" "$K"
+# A socket a running guest serves is not taken over by a second fleet.
+mkdir "$WORK/cons"
+"$MVLAUNCH" --mem 32M --console-socket "$WORK/cons" --append mvt.test=hang \
+	"$K" > "$WORK/hang.out" 2>&1 < /dev/null &
+hang=$!
+wait_for "$WORK/hang.out" "megavirt-guest: ready" 10
+bad console-socket-in-use 3 "guest-0.sock is in use by a running mvlaunch" \
+	--console-socket "$WORK/cons" "$K"
+[ -S "$WORK/cons/guest-0.sock" ] || echo "# the running guest lost its socket"
+kill -TERM $hang
+wait $hang
 
 # No /dev/kvm: only where hiding it hurts nobody.
 if in_testhost && [ -c /dev/kvm ]; then
@@ -82,5 +99,6 @@ for p in /proc/[0-9]*; do
 done
 ls /sys/class/net | grep -q '^mv' && left="$left taps:$(ls /sys/class/net | grep '^mv')"
 [ -z "$(ls "$WORK/logs")" ] || left="$left logs"
+[ -z "$(ls "$WORK/cons")$(ls "$long")" ] || left="$left sockets"
 check "no process, tap or file left behind${left:+ ($left)}" [ -z "$left" ]
 finish

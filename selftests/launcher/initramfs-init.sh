@@ -43,6 +43,14 @@ panic)
 hang)
 	while :; do sleep 3600; done
 	;;
+shell)
+	# console.sh types commands into the console; they run here, in
+	# this shell, until one of them powers the guest off.
+	echo "megavirt-guest: shell"
+	while read -r line; do
+		eval "$line"
+	done
+	;;
 blk)
 	if mount -t ext4 -o ro /dev/vda /mnt; then
 		echo "blk: $(md5sum /mnt/data | cut -d' ' -f1)"

@@ -5,6 +5,7 @@
 # the test guests are, KVM, and waiting for console lines.  Busybox sh.
 
 MVLAUNCH=${MVLAUNCH:-mvlaunch}
+MVCONSOLE=${MVCONSOLE:-mvconsole}
 HERE=$(cd "$(dirname "$0")" && pwd)
 TGUEST=$HERE/tguest.bzImage
 STOCK_INITRD=$HERE/stock-initramfs.cpio.gz

@@ -9,7 +9,7 @@
 
 ELF=$HERE/tguest.elf
 MEM="--mem 32M"
-N=22
+N=23
 
 plan $N
 if [ ! -c /dev/megavirt ]; then
@@ -80,6 +80,26 @@ check "--batch --paused --log-dir on megavirt: logs, 4 panics, status 1" \
 	> "$WORK/echo.out" 2>&1
 check "standard input reaches the guest through virtio-console" \
 	has "$WORK/echo.out" "echo: typed at the terminal"
+
+# The console socket: no UART in ring 1 either, so virtio-console.
+mkdir "$WORK/cons"
+"$MVLAUNCH" $MEM --engine megavirt --count 2 --console-socket "$WORK/cons" \
+	--append mvt.test=echo "$ELF" > "$WORK/cons.out" 2>&1 < /dev/null &
+pid=$!
+wait_for "$WORK/cons.out" "guest 1: megavirt-guest: ready" 20
+wait_for "$WORK/cons.out" "guest 0: megavirt-guest: ready" 20
+for g in 1 0; do
+	"$MVCONSOLE" --quiet --send "typed into guest $g" \
+		--expect "echo: typed into guest $g" --timeout 20 "$WORK/cons" $g
+	echo "# mvconsole for guest $g: status $?"
+done
+wait $pid
+rc=$?
+check "--console-socket on megavirt: each guest echoes what its socket typed" \
+	sh -c "[ $rc = 0 ] &&
+	       grep -q '^guest 1: echo: typed into guest 1' '$WORK/cons.out' &&
+	       grep -q '^guest 0: echo: typed into guest 0' '$WORK/cons.out' &&
+	       [ -z \"\$(ls '$WORK/cons')\" ]"
 
 run bz $MEM --engine megavirt --append mvt.test=poweroff "$TGUEST"
 check "a bzImage on megavirt: status 2 and why" \

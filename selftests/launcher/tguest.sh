@@ -8,10 +8,11 @@
 # The test guest boots in milliseconds, so this runs anywhere with KVM.
 . "$(dirname "$0")/lib.sh"
 
-plan 23
+N=25
+plan $N
 if ! have_kvm; then
 	i=0
-	while [ $i -lt 23 ]; do skip "tguest" "no usable /dev/kvm"; i=$((i + 1)); done
+	while [ $i -lt $N ]; do skip "tguest" "no usable /dev/kvm"; i=$((i + 1)); done
 	finish
 fi
 MEM="--mem 32M"
@@ -103,6 +104,28 @@ run batch $MEM --count 4 --batch 2 --paused --log-dir "$WORK/logs" \
 check "--batch --paused --log-dir: per-guest logs, panics counted" \
 	sh -c "[ $rc = 1 ] && grep -q 'megavirt-guest: ready' '$WORK/logs/guest-3.log' &&
 	       grep -q '4 panicked' '$out'"
+
+# --console-socket: each guest of a fleet reads a line typed on its own
+# socket (through the UART's receiver) and echoes it.
+mkdir "$WORK/cons"
+"$MVLAUNCH" $MEM --count 2 --console-socket "$WORK/cons" \
+	--append mvt.test=echo "$TGUEST" > "$WORK/cons.out" 2>&1 < /dev/null &
+pid=$!
+wait_for "$WORK/cons.out" "guest 1: megavirt-guest: ready" 10
+wait_for "$WORK/cons.out" "guest 0: megavirt-guest: ready" 10
+for g in 1 0; do
+	"$MVCONSOLE" --send "typed into guest $g" --expect "echo: typed into guest $g" \
+		--timeout 10 "$WORK/cons" $g > "$WORK/cons$g.out" 2>&1
+	echo "# mvconsole for guest $g: status $?"
+done
+wait $pid
+rc=$?
+check "--console-socket: a line typed on each guest's socket reaches it" \
+	sh -c "[ $rc = 0 ] &&
+	       grep -q '^guest 1: echo: typed into guest 1' '$WORK/cons.out' &&
+	       grep -q '^guest 0: echo: typed into guest 0' '$WORK/cons.out' &&
+	       grep -q 'echo: typed into guest 1' '$WORK/cons1.out'"
+check "... and each socket is gone with its guest" [ -z "$(ls "$WORK/cons")" ]
 
 # --restart on-failure: a panicking guest comes back, once a second.
 "$MVLAUNCH" $MEM --restart on-failure --append mvt.test=panic "$TGUEST" \
