@@ -49,36 +49,39 @@ static u64 give_back(u8 *p, size_t len)
 }
 
 /* Reported blocks arrive as device-writable buffers, one per block. */
-static void report(struct vballoon *b, struct virtqueue *vq)
+static void report(struct vballoon *b, const struct vq_req *req)
 {
-	struct vq_req *req = &b->req;
 	unsigned int i;
 
-	while (vq__pop(vq, req) > 0) {
-		for (i = 0; i < req->nr_in; i++)
-			b->returned += give_back(req->in[i].iov_base,
-						 req->in[i].iov_len);
-		vq__push(vq, req->head, 0);
-	}
+	for (i = 0; i < req->nr_in; i++)
+		b->returned += give_back(req->in[i].iov_base,
+					 req->in[i].iov_len);
 }
 
 /* Inflated pages arrive as 32-bit page frame numbers, 4 KiB pages. */
-static void inflate(struct vballoon *b, struct virtqueue *vq)
+static void inflate(struct vballoon *b, const struct vq_req *req)
 {
-	struct vq_req *req = &b->req;
 	size_t off;
 	u32 pfn;
 	void *p;
 
-	while (vq__pop(vq, req) > 0) {
-		for (off = 0; off + 4 <= req->out_len; off += 4) {
-			iov__copy_from(req->out, req->nr_out, off, &pfn, 4);
-			p = mem__ptr(&b->dev.g->mem, (u64)pfn << 12, 4096);
-			if (p)
-				b->returned += give_back(p, 4096);
-		}
-		vq__push(vq, req->head, 0);
+	for (off = 0; off + 4 <= req->out_len; off += 4) {
+		iov__copy_from(req->out, req->nr_out, off, &pfn, 4);
+		p = mem__ptr(&b->dev.g->mem, (u64)pfn << 12, 4096);
+		if (p)
+			b->returned += give_back(p, 4096);
 	}
+}
+
+/* Deflated pages need nothing from us: the guest just uses them. */
+static int balloon_chain(struct virtio_dev *d, unsigned int q,
+			 struct vq_req *req)
+{
+	if (q == REPORTQ)
+		report(d->priv, req);
+	else if (q == INFLATEQ)
+		inflate(d->priv, req);
+	return 0;
 }
 
 /* For --stats: how much memory the guest gave back. */
@@ -90,19 +93,8 @@ u64 virtio_balloon__returned(void)
 static void balloon_notify(struct virtio_dev *d, unsigned int q)
 {
 	struct vballoon *b = d->priv;
-	struct virtqueue *vq = &d->vq[q];
 
-	do {
-		if (q == REPORTQ)
-			report(b, vq);
-		else if (q == INFLATEQ)
-			inflate(b, vq);
-		else
-			while (vq__pop(vq, &b->req) > 0)
-				vq__push(vq, b->req.head, 0);
-	} while (vq__enable_notify(vq));
-	virtio__live(d, q);
-	virtio__signal(d, q);
+	virtio__serve(d, q, &b->req, balloon_chain);
 }
 
 static const struct virtio_dev_ops balloon_ops = {

@@ -92,27 +92,27 @@ static u8 blk_request(struct vblk *b, u32 *written)
 	}
 }
 
-static void blk_notify(struct virtio_dev *d, unsigned int q)
+/* One request: its status byte goes in the last writable byte. */
+static int blk_chain(struct virtio_dev *d, unsigned int q, struct vq_req *req)
 {
-	struct vblk *b = d->priv;
-	struct vq_req *req = &b->req;
 	u32 written;
 	u8 status;
 
-	do {
-		while (vq__pop(&d->vq[q], req) > 0) {
-			if (req->in_len == 0) {
-				virtio__fail(d, "request without a status byte");
-				return;
-			}
-			status = blk_request(b, &written);
-			iov__copy_to(req->in, req->nr_in, req->in_len - 1,
-				     &status, 1);
-			vq__push(&d->vq[q], req->head, written + 1);
-		}
-	} while (vq__enable_notify(&d->vq[q]));
-	virtio__live(d, q);
-	virtio__signal(d, q);
+	(void)q;
+	if (req->in_len == 0) {
+		virtio__fail(d, "request without a status byte");
+		return -1;
+	}
+	status = blk_request(d->priv, &written);
+	iov__copy_to(req->in, req->nr_in, req->in_len - 1, &status, 1);
+	return written + 1;
+}
+
+static void blk_notify(struct virtio_dev *d, unsigned int q)
+{
+	struct vblk *b = d->priv;
+
+	virtio__serve(d, q, &b->req, blk_chain);
 }
 
 static const struct virtio_dev_ops blk_ops = {

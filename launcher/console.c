@@ -27,22 +27,16 @@ struct vconsole {
 
 static struct vconsole vconsole;
 
-static void transmit(struct vconsole *c)
+/* One chain of the guest's output, to output.c. */
+static int transmit(struct virtio_dev *d, unsigned int q, struct vq_req *req)
 {
-	struct virtio_dev *d = &c->dev;
-	struct vq_req *req = &c->req;
 	unsigned int i;
 
-	do {
-		while (vq__pop(&d->vq[TXQ], req) > 0) {
-			for (i = 0; i < req->nr_out; i++)
-				output__write(&d->g->out, req->out[i].iov_base,
-					      req->out[i].iov_len);
-			vq__push(&d->vq[TXQ], req->head, 0);
-		}
-	} while (vq__enable_notify(&d->vq[TXQ]));
-	virtio__live(d, TXQ);
-	virtio__signal(d, TXQ);
+	(void)q;
+	for (i = 0; i < req->nr_out; i++)
+		output__write(&d->g->out, req->out[i].iov_base,
+			      req->out[i].iov_len);
+	return 0;
 }
 
 /* Move buffered input into whatever receive buffers the driver posted. */
@@ -69,7 +63,7 @@ static void console_notify(struct virtio_dev *d, unsigned int q)
 	struct vconsole *c = d->priv;
 
 	if (q == TXQ)
-		transmit(c);
+		virtio__serve(d, q, &c->req, transmit);
 	else
 		receive(c);
 }

@@ -27,6 +27,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -377,9 +378,28 @@ static void stats(const char *what, const u64 *v, unsigned int n,
 			hi / unit, uname, k);
 }
 
+/* The figures a fleet's summary gives, each from one u64 of a member. */
+static const struct {
+	size_t off;
+	const char *what;
+	double unit;
+	const char *uname;
+} summary_stats[] = {
+	{ offsetof(struct member, t_up), "time to up", NSEC, "s" },
+	{ offsetof(struct member, peak_rss),
+	  "peak resident memory per guest", MIB, "MiB" },
+	{ offsetof(struct member, pss),
+	  "... at its end as PSS (shared pages divided)", MIB, "MiB" },
+	{ offsetof(struct member, launcher_rss),
+	  "launcher's own resident memory (without guest RAM)", MIB, "MiB" },
+	{ offsetof(struct member, launcher_pss), "... as PSS", MIB, "MiB" },
+	{ offsetof(struct member, returned),
+	  "memory given back by free page reporting", MIB, "MiB" },
+};
+
 static void summary(struct fleet *f)
 {
-	unsigned int n[GUEST_FAILED + 2], i, shown = 0, restarts = 0;
+	unsigned int n[GUEST_FAILED + 2], i, shown = 0, restarts = 0, k;
 	u64 *v = calloc(f->cfg->count, sizeof(*v));
 
 	if (f->tty)
@@ -392,32 +412,14 @@ static void summary(struct fleet *f)
 		n[GUEST_FAILED + 1], n[GUEST_POWEROFF],
 		n[GUEST_REBOOT], n[GUEST_PANIC], n[GUEST_CRASH],
 		n[GUEST_STOPPED], n[GUEST_FAILED], restarts);
-	if (v) {
+	for (k = 0; v && k < ARRAY_SIZE(summary_stats); k++) {
 		for (i = 0; i < f->cfg->count; i++)
-			v[i] = f->m[i].t_up;
-		stats("time to up", v, f->cfg->count, NSEC, "s");
-		for (i = 0; i < f->cfg->count; i++)
-			v[i] = f->m[i].peak_rss;
-		stats("peak resident memory per guest", v, f->cfg->count,
-		      MIB, "MiB");
-		for (i = 0; i < f->cfg->count; i++)
-			v[i] = f->m[i].pss;
-		stats("... at its end as PSS (shared pages divided)", v,
-		      f->cfg->count, MIB, "MiB");
-		for (i = 0; i < f->cfg->count; i++)
-			v[i] = f->m[i].launcher_rss;
-		stats("launcher's own resident memory (without guest RAM)", v,
-		      f->cfg->count, MIB, "MiB");
-		for (i = 0; i < f->cfg->count; i++)
-			v[i] = f->m[i].launcher_pss;
-		stats("... as PSS", v,
-		      f->cfg->count, MIB, "MiB");
-		for (i = 0; i < f->cfg->count; i++)
-			v[i] = f->m[i].returned;
-		stats("memory given back by free page reporting", v,
-		      f->cfg->count, MIB, "MiB");
-		free(v);
+			memcpy(&v[i], (u8 *)&f->m[i] + summary_stats[k].off,
+			       sizeof(v[i]));
+		stats(summary_stats[k].what, v, f->cfg->count,
+		      summary_stats[k].unit, summary_stats[k].uname);
 	}
+	free(v);
 	for (i = 0; i < f->cfg->count; i++) {
 		const struct member *m = &f->m[i];
 

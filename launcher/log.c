@@ -10,14 +10,19 @@
 
 const char *mv_prog = "mvlaunch";
 
+static void say(const char *what, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: %s", mv_prog, what);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void mv_err(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	fprintf(stderr, "%s: error: ", mv_prog);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	say("error: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -26,8 +31,6 @@ void mv_info(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	fprintf(stderr, "%s: ", mv_prog);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	say("", fmt, ap);
 	va_end(ap);
 }

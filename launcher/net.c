@@ -112,42 +112,39 @@ out:
 		virtio__signal(d, RXQ);
 }
 
-static void transmit(struct vnet *n)
+/*
+ * One frame from the guest: its virtio-net header replaced by a zeroed
+ * one (no offloads were offered), out through the tap.
+ */
+static int transmit(struct virtio_dev *d, unsigned int q, struct vq_req *req)
 {
 	static const u8 zero_hdr[HDR_LEN];
-	struct virtio_dev *d = &n->dev;
-	struct vq_req *req = &n->req;
-	size_t skip;
+	struct vnet *n = d->priv;
+	size_t skip = HDR_LEN;
 	unsigned int i, k;
 
-	do {
-		while (vq__pop(&d->vq[TXQ], req) > 0) {
-			n->iov[0].iov_base = (void *)zero_hdr;
-			n->iov[0].iov_len = HDR_LEN;
-			skip = HDR_LEN;
-			for (i = 0, k = 1; i < req->nr_out; i++) {
-				struct iovec v = req->out[i];
+	(void)q;
+	n->iov[0].iov_base = (void *)zero_hdr;
+	n->iov[0].iov_len = HDR_LEN;
+	for (i = 0, k = 1; i < req->nr_out; i++) {
+		struct iovec v = req->out[i];
 
-				if (v.iov_len <= skip) {
-					skip -= v.iov_len;
-					continue;
-				}
-				v.iov_base = (u8 *)v.iov_base + skip;
-				v.iov_len -= skip;
-				skip = 0;
-				n->iov[k++] = v;
-			}
-			/* A full tap queue drops the frame, as a wire would. */
-			if (req->out_len > HDR_LEN &&
-			    writev(n->tap.fd, n->iov, k) < 0 && errno != EAGAIN &&
-			    errno != ENOBUFS && errno != EIO)
-				mv_err("guest %u: tap write: %s", d->g->index,
-				       strerror(errno));
-			vq__push(&d->vq[TXQ], req->head, 0);
+		if (v.iov_len <= skip) {
+			skip -= v.iov_len;
+			continue;
 		}
-	} while (vq__enable_notify(&d->vq[TXQ]));
-	virtio__live(d, TXQ);
-	virtio__signal(d, TXQ);
+		v.iov_base = (u8 *)v.iov_base + skip;
+		v.iov_len -= skip;
+		skip = 0;
+		n->iov[k++] = v;
+	}
+	/* A full tap queue drops the frame, as a wire would. */
+	if (req->out_len > HDR_LEN &&
+	    writev(n->tap.fd, n->iov, k) < 0 && errno != EAGAIN &&
+	    errno != ENOBUFS && errno != EIO)
+		mv_err("guest %u: tap write: %s", d->g->index,
+		       strerror(errno));
+	return 0;
 }
 
 static void net_notify(struct virtio_dev *d, unsigned int q)
@@ -155,7 +152,7 @@ static void net_notify(struct virtio_dev *d, unsigned int q)
 	struct vnet *n = d->priv;
 
 	if (q == TXQ)
-		transmit(n);
+		virtio__serve(d, q, &n->req, transmit);
 	else
 		receive(n);
 }

@@ -11,6 +11,8 @@
  *              and guest__end() turns a reboot that followed a "Kernel
  *              panic" line on the console into a reported panic.
  */
+#include <string.h>
+
 #include "guest.h"
 
 #define PORT_SLEEP_CONTROL	0x600
@@ -24,17 +26,25 @@
 #define S5			5
 #define KBD_RESET		0xfe
 
+/*
+ * Both devices read as zeros: the sleep status says never awake again
+ * (the kernel stops there), the 8042's status says its input buffer is
+ * empty.  True for a read, which is then done.
+ */
+static bool read_zero(u8 *data, u32 len, bool write)
+{
+	if (!write)
+		memset(data, 0, len);
+	return !write;
+}
+
 static void acpi_access(struct bus_dev *d, u64 off, u8 *data, u32 len,
 			bool write)
 {
 	struct guest *g = d->priv;
 
-	if (!write) {
-		/* Sleep status: never awake again, the kernel stops here. */
-		for (u32 i = 0; i < len; i++)
-			data[i] = 0;
+	if (read_zero(data, len, write))
 		return;
-	}
 	if (off == PORT_SLEEP_CONTROL - PORT_SLEEP_CONTROL &&
 	    (data[0] & SLP_EN) && SLP_TYP(data[0]) == S5)
 		guest__end(g, GUEST_POWEROFF, "powered off");
@@ -51,11 +61,8 @@ static void kbd_access(struct bus_dev *d, u64 off, u8 *data, u32 len,
 {
 	struct guest *g = d->priv;
 
-	if (!write) {
-		for (u32 i = 0; i < len; i++)
-			data[i] = 0;
+	if (read_zero(data, len, write))
 		return;
-	}
 	if (off == PORT_KBD_STATUS - PORT_KBD_DATA && data[0] == KBD_RESET)
 		guest__end(g, GUEST_REBOOT, "rebooted (keyboard controller)");
 }

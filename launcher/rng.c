@@ -20,12 +20,15 @@ struct vrng {
 
 static struct vrng vrng;
 
-static size_t fill(const struct vq_req *req)
+/* A chain of writable buffers: fill it with what getrandom() gives. */
+static int fill(struct virtio_dev *d, unsigned int q, struct vq_req *req)
 {
 	u8 buf[RNG_CHUNK];
 	size_t want = req->in_len < RNG_CHUNK ? req->in_len : RNG_CHUNK;
 	ssize_t n;
 
+	(void)d;
+	(void)q;
 	do {
 		n = getrandom(buf, want, GRND_NONBLOCK);
 	} while (n < 0 && errno == EINTR);
@@ -38,12 +41,7 @@ static void rng_notify(struct virtio_dev *d, unsigned int q)
 {
 	struct vrng *r = d->priv;
 
-	do {
-		while (vq__pop(&d->vq[q], &r->req) > 0)
-			vq__push(&d->vq[q], r->req.head, fill(&r->req));
-	} while (vq__enable_notify(&d->vq[q]));
-	virtio__live(d, q);
-	virtio__signal(d, q);
+	virtio__serve(d, q, &r->req, fill);
 }
 
 static const struct virtio_dev_ops rng_ops = {

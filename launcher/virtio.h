@@ -122,6 +122,10 @@ int virtio_mmio__init(struct guest *g, struct virtio_dev *d,
 		      u32 config_len, void *priv);
 void virtio_mmio__exit(struct virtio_dev *d);
 void virtio__signal(struct virtio_dev *d, unsigned int q);
+typedef int (*vq_handler)(struct virtio_dev *d, unsigned int q,
+			  struct vq_req *req);
+void virtio__serve(struct virtio_dev *d, unsigned int q, struct vq_req *req,
+		   vq_handler handle);
 void virtio__fail(struct virtio_dev *d, const char *what);
 bool virtio__live(struct virtio_dev *d, unsigned int q);
 

@@ -65,6 +65,32 @@ void virtio__signal(struct virtio_dev *d, unsigned int q)
 }
 
 /*
+ * The usual notify: serve queue @q until the driver has nothing more.
+ * Each chain goes through @handle, which returns the bytes it wrote into
+ * the chain (or -1 to stop: it failed the device), and back to the
+ * driver.  Then ask for the next notification and look once more (a
+ * chain added meanwhile would wait for a kick that never comes), and
+ * interrupt the guest if it wants one.
+ */
+void virtio__serve(struct virtio_dev *d, unsigned int q, struct vq_req *req,
+		   vq_handler handle)
+{
+	struct virtqueue *vq = &d->vq[q];
+	int written;
+
+	do {
+		while (vq__pop(vq, req) > 0) {
+			written = handle(d, q, req);
+			if (written < 0)
+				return;
+			vq__push(vq, req->head, written);
+		}
+	} while (vq__enable_notify(vq));
+	virtio__live(d, q);
+	virtio__signal(d, q);
+}
+
+/*
  * The guest broke the rules on this device.  Say so once, ask the driver
  * for a reset (NEEDS_RESET and a configuration interrupt) and stop using
  * the device until it does.  The guest goes on running.

@@ -323,12 +323,17 @@ bool vq__need_interrupt(struct virtqueue *vq)
 	return (u16)(new - event - 1) < (u16)(new - old);
 }
 
-/* Gather @len bytes at byte offset @off of an iovec into @buf. */
-size_t iov__copy_from(const struct iovec *iov, unsigned int n, size_t off,
-		      void *buf, size_t len)
+/*
+ * Copy @len bytes between @buf and an iovec, from byte offset @off of
+ * the iovec: into it (@to) or out of it.  Returns the bytes copied, fewer
+ * when the iovec ends first.
+ */
+static size_t iov_copy(const struct iovec *iov, unsigned int n, size_t off,
+		       u8 *buf, size_t len, bool to)
 {
 	size_t done = 0, chunk;
 	unsigned int i;
+	u8 *p;
 
 	for (i = 0; i < n && done < len; i++) {
 		if (off >= iov[i].iov_len) {
@@ -338,32 +343,27 @@ size_t iov__copy_from(const struct iovec *iov, unsigned int n, size_t off,
 		chunk = iov[i].iov_len - off;
 		if (chunk > len - done)
 			chunk = len - done;
-		memcpy((u8 *)buf + done, (u8 *)iov[i].iov_base + off, chunk);
+		p = (u8 *)iov[i].iov_base + off;
+		if (to)
+			memcpy(p, buf + done, chunk);
+		else
+			memcpy(buf + done, p, chunk);
 		done += chunk;
 		off = 0;
 	}
 	return done;
 }
 
+/* Gather @len bytes at byte offset @off of an iovec into @buf. */
+size_t iov__copy_from(const struct iovec *iov, unsigned int n, size_t off,
+		      void *buf, size_t len)
+{
+	return iov_copy(iov, n, off, buf, len, false);
+}
+
 /* Scatter @len bytes of @buf into an iovec from byte offset @off. */
 size_t iov__copy_to(const struct iovec *iov, unsigned int n, size_t off,
 		    const void *buf, size_t len)
 {
-	size_t done = 0, chunk;
-	unsigned int i;
-
-	for (i = 0; i < n && done < len; i++) {
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		chunk = iov[i].iov_len - off;
-		if (chunk > len - done)
-			chunk = len - done;
-		memcpy((u8 *)iov[i].iov_base + off, (const u8 *)buf + done,
-		       chunk);
-		done += chunk;
-		off = 0;
-	}
-	return done;
+	return iov_copy(iov, n, off, (u8 *)buf, len, true);
 }

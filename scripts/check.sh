@@ -41,8 +41,19 @@ step "guest kernel and initramfs ($(elapsed))"
 make -s guest || { echo "not ok - make guest failed"; add 0 1 0; }
 make -s initramfs || { echo "not ok - make initramfs failed"; add 0 1 0; }
 
-step "tests on the build machine ($(elapsed))"
-{
+# What is left is a handful of independent jobs: the build machine's own
+# tests and one test-host boot per configuration.  A test host under TCG
+# keeps about one core busy most of the time (most tests are single
+# threaded), so two workers take jobs from one queue, longest first, and
+# the suite takes about half as long as one after the other.  Each job
+# writes its own log; a line tells when each ends, and the logs are shown
+# whole, in queue order, once all are done, so that what CI prints reads
+# in order.  MV_JOBS=1 runs them one at a time.
+has_tests() {
+	awk -v run="$1" '!/^[ \t]*#/ && NF >= 3 { n = split($1, r, ","); for (i = 1; i <= n; i++) if (r[i] == run) found = 1 } END { exit !found }' selftests/tests.list
+}
+
+build_machine_tests() {
 	scripts/harness-selftest.sh
 	if [ -e build/guest/bzImage ] && [ -e build/guest/initramfs.cpio.gz ]; then
 		guest/test-boot.sh --kernel build/guest/bzImage \
@@ -54,20 +65,77 @@ step "tests on the build machine ($(elapsed))"
 		printf '%s\n' "$out" | sed 's/^/# /'
 		echo "not ok - checkpatch --strict found problems in kernel/ or launcher/"
 	fi
-} | tee build/host-tap.log
-add $(awk '/^ok/ { p++ } /^not ok/ { f++ } END { print p + 0, f + 0, 0 }' build/host-tap.log)
+}
 
-for run in ${MV_RUNS:-host no5lvl pti kvm}; do
-	if ! awk -v run="$run" '!/^[ \t]*#/ && NF >= 3 { n = split($1, r, ","); for (i = 1; i <= n; i++) if (r[i] == run) found = 1 } END { exit !found }' selftests/tests.list; then
-		continue
+# One job: its log in build/check/<job>.log, its "passed failed skipped"
+# in build/check/<job>.result.
+run_job() {
+	local job=$1 log=build/check/$1.log
+
+	if [ "$job" = build-machine ]; then
+		build_machine_tests > "$log" 2>&1
+		awk '/^ok/ { p++ } /^not ok/ { f++ } END { print p + 0, f + 0, 0 }' \
+			"$log" > "build/check/$job.result"
+		cp "$log" build/host-tap.log
+		return
 	fi
-	step "test host: $run ($(elapsed))"
-	rm -rf "build/check/$run"
-	scripts/testhost.sh --run "$run" --out "build/check/$run"
-	if [ -f "build/check/$run/result" ]; then
-		add $(cat "build/check/$run/result")
+	rm -rf "build/check/$job"
+	scripts/testhost.sh --run "$job" --out "build/check/$job" > "$log" 2>&1
+	if [ -f "build/check/$job/result" ]; then
+		cp "build/check/$job/result" "build/check/$job.result"
 	else
-		add 0 1 0
+		echo "not ok - the $job run left no result" >> "$log"
+		echo "0 1 0" > "build/check/$job.result"
 	fi
+}
+
+# Take the next job off the queue; false when it is empty.
+next_job() {
+	local job
+
+	exec 8< build/check/queue.lock
+	flock 8
+	job=$(head -n 1 build/check/queue)
+	sed -i 1d build/check/queue
+	exec 8<&-
+	[ -n "$job" ] && echo "$job"
+}
+
+worker() {
+	local job
+
+	while job=$(next_job); do
+		echo "   $job: started ($(elapsed))"
+		run_job "$job"
+		echo "   $job: $(awk '{ print $1 " passed, " $2 " failed" }' \
+			"build/check/$job.result") ($(elapsed))"
+	done
+}
+
+# Longest first: kvm (nested KVM, stock guests), then the paging runs.
+jobs=""
+for run in ${MV_RUNS:-kvm host pti no5lvl}; do
+	has_tests "$run" && jobs="$jobs $run"
+done
+jobs="$jobs build-machine"
+
+rm -rf build/check
+mkdir -p build/check
+printf '%s\n' $jobs > build/check/queue
+: > build/check/queue.lock
+step "tests: $(echo $jobs) (${MV_JOBS:-2} at a time) ($(elapsed))"
+pids=""
+for _ in $(seq "${MV_JOBS:-2}"); do
+	worker &
+	pids="$pids $!"
+done
+trap 'kill $pids 2>/dev/null' EXIT
+wait
+trap - EXIT
+
+for job in $jobs; do
+	step "$job"
+	cat "build/check/$job.log"
+	add $(cat "build/check/$job.result")
 done
 finish

@@ -3,7 +3,8 @@
 #
 # The test runner that runs inside the test host (busybox sh), and on the
 # build machine for its own self-test.  It reads a list of test programs,
-# one per line as "<timeout-seconds> <path relative to ROOT>", runs each in
+# one per line as "<timeout-seconds> <path relative to ROOT> [VAR=value...]"
+# (the variables are put in that test's environment), runs each in
 # a session of its own so that a hang can be killed with everything it
 # started, and prints kselftest-style TAP: one "ok"/"not ok" line per
 # program, with the program's own output nested under "# ".
@@ -19,14 +20,16 @@ run_one() {
 	timeout=$1
 	prog=$2
 	name=$3
+	vars=$4
 	rm -f "$work/pid" "$work/rc" "$work/timedout"
 
 	echo "# selftests: $name"
 	start=$(date +%s)
 	{
 		cd "$(dirname "$root/$prog")" &&
+		# shellcheck disable=SC2086 # $vars is words on purpose
 		setsid sh -c 'echo $$ > "$1"; shift; exec "$@"' sh \
-			"$work/pid" "$root/$prog" 2>&1 </dev/null
+			"$work/pid" env $vars "$root/$prog" 2>&1 </dev/null
 		echo $? > "$work/rc"
 	} | sed 's/^/# /' &
 	pipe=$!
@@ -60,10 +63,10 @@ run_one() {
 	fi
 }
 
-while read -r timeout prog; do
+while read -r timeout prog vars; do
 	case "$timeout" in ''|'#'*) continue ;; esac
-	name=$(echo "$prog" | sed 's|/|: |')
-	run_one "$timeout" "$prog" "$name"
+	name=$(echo "$prog" | sed 's|/|: |')${vars:+ ($vars)}
+	run_one "$timeout" "$prog" "$name" "$vars"
 done < "$list"
 rm -rf "$work"
 echo "# runner: $n programs run"

@@ -93,8 +93,11 @@ awk -v run="$run" -v only="$only" '
 	{
 		n = split($1, runs, ",")
 		for (i = 1; i <= n; i++)
-			if (runs[i] == run && index($3, only))
-				print $2, $3
+			if (runs[i] == run && index($3, only)) {
+				# the limit, the path and any VAR=value words
+				$1 = ""
+				print substr($0, 2)
+			}
 	}' "$MV_ROOT/selftests/tests.list" > "$list"
 # Every test's own limit fires before the whole boot's does.
 if [ -z "$timeout" ]; then

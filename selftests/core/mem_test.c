@@ -233,7 +233,7 @@ FIXTURE_TEARDOWN(slow) {}
  */
 TEST_F_TIMEOUT(slow, sigkill_mid_run_leaks_nothing, 500)
 {
-	long free0 = 0, slab0 = 0, free1, slab1;
+	long free0 = 0, slab0 = 0, free1, slab1, kills = mv_scaled(KILLS, 10);
 	time_t t0 = time(NULL);
 	int p[2], fd, i, status;
 	char c;
@@ -242,7 +242,7 @@ TEST_F_TIMEOUT(slow, sigkill_mid_run_leaks_nothing, 500)
 	close(fd);
 	ASSERT_EQ(0, pipe(p));
 	/* one round first, so that what is allocated once is counted */
-	for (i = 0; i <= KILLS; i++) {
+	for (i = 0; i <= kills; i++) {
 		pid_t pid;
 
 		if (i == 1) {
@@ -262,8 +262,8 @@ TEST_F_TIMEOUT(slow, sigkill_mid_run_leaks_nothing, 500)
 	settle();
 	free1 = free_kb();
 	slab1 = meminfo("Slab");
-	TH_LOG("%d kills in %.1f s: free %ld -> %ld kB, Slab %ld -> %ld kB",
-	       KILLS, (double)(time(NULL) - t0), free0, free1, slab0, slab1);
+	TH_LOG("%ld kills in %.1f s: free %ld -> %ld kB, Slab %ld -> %ld kB",
+	       kills, (double)(time(NULL) - t0), free0, free1, slab0, slab1);
 	/* a leak of one page per guest would be 4000 kB */
 	EXPECT_LT(free0 - free1, 3000);
 	EXPECT_LT(slab1 - slab0, 1000);

@@ -96,7 +96,7 @@ TEST_F_TIMEOUT(slow, four_guests_two_cpus_migrating, 200)
 		if (!pids[i])
 			_exit(churner());
 	}
-	end = time(NULL) + SECONDS;
+	end = time(NULL) + mv_scaled(SECONDS, 3);
 	while (time(NULL) < end) {
 		for (i = 0; i < GUESTS; i++) {
 			cpu_set_t set;
