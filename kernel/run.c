@@ -43,13 +43,22 @@ static bool canonical48(u64 va)
  * The guest's state must be one the CPU accepts, or the iret into it
  * faults inside the switcher.  That would be survivable (switcher.S turns
  * it into MV_TRAP_SWITCHER) but tells the launcher less than this does.
+ *
+ * A long-mode guest can only be in one of three code segments.  Anything
+ * else is an emulator's doing (QEMU's TCG lets a 32-bit iret enter
+ * virtual-8086 mode in long mode, see switcher.S) and no state to go on
+ * from.
  */
 static bool state_ok(struct mv_guest *g)
 {
 	struct mv_frame *f = g->frame;
 
-	if (WARN_ON_ONCE(!(f->cs & 3)))
+	if (f->cs != MV_GUEST_CS && f->cs != MV_USER_CS &&
+	    f->cs != MV_USER32_CS) {
+		mv_kill(g, "the guest left long mode (cs %#llx, rflags %#llx at %#llx)",
+			f->cs, f->rflags, f->rip);
 		return false;
+	}
 	if (!canonical48(f->rip)) {
 		mv_kill(g, "rip %#llx is not a canonical address", f->rip);
 		return false;
@@ -118,8 +127,8 @@ static void give_back(int cpu, u64 vector, bool nmi_seen)
 {
 	if (vector == X86_TRAP_NMI || nmi_seen) {
 		apic->send_IPI_mask(cpumask_of(cpu), NMI_VECTOR);
-		if (vector == X86_TRAP_NMI)
-			iret_to_self();
+		/* an iret that faulted may not have unblocked NMIs: do one */
+		iret_to_self();
 	}
 	if (vector >= FIRST_EXTERNAL_VECTOR && vector < NR_VECTORS &&
 	    vector != IA32_SYSCALL_VECTOR) {

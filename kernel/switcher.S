@@ -33,6 +33,7 @@
  * mv_switch_to_guest().  What happened is then for run.c to decide.
  */
 #include <linux/linkage.h>
+#include <asm/irq_vectors.h>
 #include <asm/segment.h>
 #include <asm/msr-index.h>
 #include <asm/nospec-branch.h>
@@ -251,11 +252,23 @@ SYM_CODE_END(mv_sw_idt_stubs)
 
 /*
  * The common exit.  On the stack: vector, error code, and the CPU's frame.
+ *
+ * An exception with ring 0 in its frame is the switcher's own (see
+ * .Lswitcher_fault).  An external interrupt never is, whatever the frame
+ * says: interrupts are only on while the guest runs, so it was taken from
+ * the guest, on the register page, and the host must get it, or it loses
+ * the interrupt with its EOI, and the CPU its timer, for good.  The frame
+ * can say ring 0 under QEMU's TCG, which lets a 32-bit iret at ring 1 or 3
+ * "return to virtual-8086 mode" in long mode (a real CPU ignores VM there)
+ * with a code selector whose RPL is whatever the guest pushed.
  */
 SYM_CODE_START_NOALIGN(mv_sw_exit)
 	UNWIND_HINT_IRET_REGS offset=16
+	cmpq	$FIRST_EXTERNAL_VECTOR, (%rsp)
+	jae	.Lfrom_guest
 	testb	$3, 24(%rsp)
 	jz	.Lswitcher_fault
+.Lfrom_guest:
 	pushq	%rax
 	pushq	%rbx
 	pushq	%rcx

@@ -53,6 +53,14 @@
 #define FUZZ_CODE	0x250000UL
 #define FUZZ_USER_CODE	0x450000UL
 
+/*
+ * GM_IRET_VM86: a page table for the first 2 MB that lets ring 3 reach
+ * one page, and there the code "jmp ." for virtual-8086 mode (cs:ip =
+ * VM86_CODE >> 4 : 0).
+ */
+#define VM86_PT		0x8000UL
+#define VM86_CODE	0x9000UL
+
 /* What the MMIO test's launcher side answers to every read. */
 #define MMIO_READ_VALUE	0x88776655443382f1ULL
 
@@ -90,6 +98,7 @@ enum guest_mode {
 	GM_CHURN,		/* ucalls, traps, touches until C_GO */
 	GM_FUZZ,		/* jump into random bytes, at ring %rsi */
 	GM_HCFUZZ,		/* %rdx random hypercalls from seed %rsi */
+	GM_IRET_VM86,		/* a 32-bit iret with EFLAGS.VM set */
 };
 
 /* The privileged instructions GM_PRIV tries, in order. */

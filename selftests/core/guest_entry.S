@@ -70,6 +70,26 @@ regs_roundtrip:
 	popq	%rbx
 	ret
 
+/*
+ * iret_to_vm86(cs): a 32-bit iret (no REX.W) whose EFLAGS has VM and IF
+ * set, to cs:0, with cs in every segment register.  Long mode has no
+ * virtual-8086 mode: a CPU takes the frame as a 32-bit one for long mode
+ * and faults on the selector.  QEMU's TCG enters virtual-8086 mode.
+ */
+	.globl	iret_to_vm86
+iret_to_vm86:
+	subq	$40, %rsp
+	movl	$0, 0(%rsp)		/* eip */
+	movl	%edi, 4(%rsp)		/* cs */
+	movl	$0x20202, 8(%rsp)	/* eflags: VM, IF */
+	movl	$0xffe, 12(%rsp)	/* esp */
+	movl	%edi, 16(%rsp)		/* ss, es, ds, fs, gs */
+	movl	%edi, 20(%rsp)
+	movl	%edi, 24(%rsp)
+	movl	%edi, 28(%rsp)
+	movl	%edi, 32(%rsp)
+	iretl
+
 /* Each privileged instruction at its own label, for the test to find. */
 	.globl	priv_insns
 	.balign	16

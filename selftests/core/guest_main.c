@@ -30,6 +30,7 @@ static inline u64 hcall(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4)
 } while (0)
 
 void regs_roundtrip(u64 *out, u64 nr);
+void iret_to_vm86(u64 cs);
 extern char priv_insns[];
 
 static const char bye[] = "test guest says goodbye";
@@ -502,6 +503,27 @@ static void regs(void)
 	}
 }
 
+/*
+ * Make VM86_CODE reachable from ring 3 (the rest of the first 2 MB stays
+ * as it was: the kernel's), put "jmp ." there, and iret to it with VM set.
+ * The write, after the flush, also gets the page into the shadow tables,
+ * so that the first fetch from it does not fault.  It is a user page:
+ * with SMAP the write needs AC.
+ */
+static void iret_vm86(void)
+{
+	u64 *pd = (u64 *)G_PD, *pt = (u64 *)VM86_PT, i;
+
+	for (i = 0; i < 512; i++)
+		pt[i] = (i << 12) | 0x3;
+	pt[VM86_CODE >> 12] |= 0x4;
+	pd[0] = VM86_PT | 0x7;
+	hcall(MV_HC_FLUSH_TLB, MV_FLUSH_ALL, 0, 0, 0, 0);
+	asm volatile("pushfq; orq $0x40000, (%%rsp); popfq; movw $0xfeeb, %0"
+		     : "=m"(*(unsigned short *)VM86_CODE));
+	iret_to_vm86(VM86_CODE >> 4);
+}
+
 void guest_main(u64 mode, u64 arg, u64 arg2)
 {
 	u64 i;
@@ -605,6 +627,9 @@ void guest_main(u64 mode, u64 arg, u64 arg2)
 		break;
 	case GM_HCFUZZ:
 		hcfuzz(arg, arg2);
+		break;
+	case GM_IRET_VM86:
+		iret_vm86();
 		break;
 	case GM_SCAN:
 		scan(arg);

@@ -242,6 +242,78 @@ TEST(spinning_guest_yields_to_signals)
 	ASSERT_EQ(EINTR, errno);
 }
 
+/* The local timer interrupts @cpu has taken, from /proc/interrupts. */
+static long local_timer_count(int cpu)
+{
+	FILE *f = fopen("/proc/interrupts", "r");
+	char line[4096], *p;
+	long n = -1;
+	int c;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		for (p = line; *p == ' '; p++)
+			;
+		if (strncmp(p, "LOC:", 4))
+			continue;
+		for (p += 4, c = 0; c <= cpu; c++)
+			n = strtol(p, &p, 10);
+		break;
+	}
+	if (f)
+		fclose(f);
+	return n;
+}
+
+static void spin_for_ms(long ms)
+{
+	struct timespec a, b;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &b);
+	while ((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 < ms);
+}
+
+/*
+ * A 32-bit iret with VM set in its EFLAGS, to a selector with RPL 0.  A
+ * CPU in long mode takes no virtual-8086 mode and faults on the selector;
+ * QEMU's TCG enters virtual-8086 mode, where the guest spins until a host
+ * interrupt takes it out with that selector in its frame, as if from ring
+ * 0.  Either way the guest dies with a reason, and the interrupt reaches
+ * the host: the CPU's local timer keeps ticking afterwards.  (The switcher
+ * once took such an exit for a fault of its own and swallowed the timer
+ * interrupt, EOI and all, silencing the CPU's timer for good: the fuzz
+ * test's RCU stall.)
+ */
+TEST(iret_to_vm86)
+{
+	int cpu, ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		struct vm vm = { 0 };
+		long before, after;
+		int fd, i;
+
+		pin_to_cpu(cpu);
+		for (i = 0; i < 20; i++) {
+			mv_open_or_skip(fd);
+			ASSERT_EQ(0, vm_create(&vm, fd, GM_IRET_VM86, 0, 0));
+			EXPECT_KILLED(&vm, "");
+			if (i == 0)
+				TH_LOG("cpu %d: %s", cpu, vm.run.end.reason);
+			close(fd);
+			munmap(vm.mem, G_MEM_SIZE);
+		}
+		before = local_timer_count(cpu);
+		spin_for_ms(200);
+		after = local_timer_count(cpu);
+		ASSERT_LE(0, before);
+		EXPECT_LT(before + 2, after)
+			TH_LOG("cpu %d took %ld timer interrupts in 200 ms",
+			       cpu, after - before);
+	}
+}
+
 TEST(one_guest_per_file)
 {
 	struct mv_guest_config cfg = { 0 };
