@@ -57,6 +57,7 @@ struct boot_image {
 	u32 payload_length;		/* the protected-mode part's start */
 	int vmlinux_fd;			/* decompressed once, or -1 */
 	u64 vmlinux_size;
+	bool vmlinux_cached;		/* found in the kernel cache */
 	struct vmlinux_seg seg[VMLINUX_SEGS];
 	unsigned int nr_segs;
 	u64 entry;			/* vmlinux's physical entry */
@@ -76,7 +77,14 @@ int elf__parse(const u8 *buf, size_t len, struct boot_image *img,
 int elf__load(struct guest *g);
 
 /* vmlinux.c: the payload decompressed once, mapped into every guest. */
-int vmlinux__prepare(struct boot_image *img);
+int vmlinux__prepare(struct boot_image *img, const char *cache);
+
+/* kcache.c: the node's kernel cache, one vmlinux file per payload. */
+int kcache__open(const char *dir, const u8 *payload, size_t len,
+		 int (*unpack)(const u8 *, size_t, int), bool *hit);
+void kcache__forget(const char *dir, const u8 *payload, size_t len);
+int kcache__name(const char *dir, const u8 *payload, size_t len, char *buf,
+		 size_t buflen);
 int vmlinux__load(struct guest *g);
 
 /* acpi.c: the tables a stock kernel needs to find devices and power off. */

@@ -107,6 +107,8 @@ struct mv_config {
 	bool progress;
 	bool stats;
 	bool guest_decompress;		/* the bzImage decompresses itself */
+	const char *kernel_cache;	/* decompressed kernels; NULL: none */
+	char *kernel_cache_default;	/* what it points to, if allocated */
 };
 
 /* main.c: */

@@ -33,6 +33,7 @@ enum {
 	OPT_STATS,
 	OPT_DECOMPRESS,
 	OPT_CONSOLE_SOCKET,
+	OPT_KERNEL_CACHE,
 };
 
 static const struct option long_opts[] = {
@@ -60,6 +61,7 @@ static const struct option long_opts[] = {
 	{ "no-progress",	no_argument,	   NULL, OPT_NO_PROGRESS },
 	{ "stats",		no_argument,	   NULL, OPT_STATS },
 	{ "decompress",		required_argument, NULL, OPT_DECOMPRESS },
+	{ "kernel-cache",	required_argument, NULL, OPT_KERNEL_CACHE },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -94,6 +96,9 @@ void options__usage(void)
 	       "      --virtio-announce HOW  acpi, cmdline or both (default both)\n"
 	       "      --decompress WHO   launcher (default: once, shared by all\n"
 	       "                         guests) or guest (each its own)\n"
+	       "      --kernel-cache DIR where decompressed kernels are kept for\n"
+	       "                         every fleet of the node, or none\n"
+	       "                         (default ~/.cache/mvlaunch)\n"
 	       "      --restart POLICY   no, on-failure or always (default no)\n"
 	       "      --no-rng           no virtio-rng device\n"
 	       "      --no-balloon       no virtio-balloon (free page reporting)\n"
@@ -328,9 +333,31 @@ static int parse_one(struct mv_config *cfg, int opt, const char *arg)
 		ret = parse_word("decompress", arg, decompressors, 2, &v);
 		cfg->guest_decompress = v;
 		return ret;
+	case OPT_KERNEL_CACHE:
+		if (!*arg)
+			return bad("--kernel-cache: empty (none turns it off)");
+		cfg->kernel_cache = strcmp(arg, "none") ? arg : NULL;
+		return 0;
 	default:
 		return MV_EXIT_USAGE;	/* getopt said what was wrong */
 	}
+}
+
+/* $XDG_CACHE_HOME/mvlaunch, else ~/.cache/mvlaunch; none without $HOME. */
+static const char *default_kernel_cache(struct mv_config *cfg)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	int n = -1;
+
+	if (xdg && *xdg == '/')
+		n = asprintf(&cfg->kernel_cache_default, "%s/mvlaunch", xdg);
+	else if (home && *home == '/')
+		n = asprintf(&cfg->kernel_cache_default, "%s/.cache/mvlaunch",
+			     home);
+	if (n < 0)
+		cfg->kernel_cache_default = NULL;
+	return cfg->kernel_cache_default;
 }
 
 static void defaults(struct mv_config *cfg)
@@ -347,6 +374,7 @@ static void defaults(struct mv_config *cfg)
 	cfg->balloon = true;
 	cfg->ksm = true;
 	cfg->progress = true;
+	cfg->kernel_cache = default_kernel_cache(cfg);
 }
 
 /* The relations between options, once all are known. */
@@ -418,4 +446,6 @@ void options__free(struct mv_config *cfg)
 {
 	free(cfg->append);
 	cfg->append = NULL;
+	free(cfg->kernel_cache_default);
+	cfg->kernel_cache_default = NULL;
 }

@@ -269,7 +269,7 @@ int preflight__check(const struct mv_config *cfg, struct boot_image *img)
 	if (ret || cfg->guest_decompress || img->elf)
 		return ret;
 	/* Last, as it takes a moment: decompress vmlinux for every guest. */
-	if (vmlinux__prepare(img) < 0) {
+	if (vmlinux__prepare(img, cfg->kernel_cache) < 0) {
 		mv_err("%s: its compressed kernel is corrupt", cfg->kernel);
 		return MV_EXIT_INPUT;
 	}

@@ -24,12 +24,12 @@
  * handled with liblzma; any other format is left to the guest to
  * decompress itself, as is everything with --decompress guest.
  *
- * Future work: the memfd lives as long as one mvlaunch, so two fleets on
- * a node decompress twice and share nothing.  A cache file per bzImage
- * (keyed by its contents) under $MV_CACHE would make it once per node, as
- * DESIGN.md asks; it needs care with concurrent writers (write aside,
- * rename) and with users who may not write the cache.  gzip, zstd and lz4
- * payloads could join xz the same way.
+ * Where the decompressed kernel lives: in the node's kernel cache
+ * (kcache.c), a file every fleet of the node maps, so that two fleets
+ * booting the same kernel share its pages too and only the first one
+ * decompresses; or, without a usable cache, in a sealed memfd of our own.
+ *
+ * Future work: gzip, zstd and lz4 payloads could join xz the same way.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -140,19 +140,57 @@ static int parse_elf(struct boot_image *img, const u8 *f, size_t size)
 	return 0;
 }
 
+/* A private copy: a memfd, sealed once written. */
+static int private_copy(const u8 *payload, size_t len)
+{
+	int fd = memfd_create("mvlaunch-vmlinux",
+			      MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	if (fd < 0)
+		return -1;
+	if (unxz(payload, len, fd)) {
+		close(fd);
+		return -2;
+	}
+	/* From now on nobody, not even we, can change what guests map. */
+	fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK |
+	      F_SEAL_SEAL);
+	return fd;
+}
+
+/* Parse the decompressed vmlinux behind @fd into @img. */
+static int parse_fd(struct boot_image *img, int fd)
+{
+	struct stat st;
+	void *map;
+	int ret;
+
+	if (fstat(fd, &st) || !st.st_size)
+		return -1;
+	map = mmap(NULL, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return -1;
+	ret = parse_elf(img, map, st.st_size);
+	munmap(map, st.st_size);
+	if (!ret) {
+		img->vmlinux_fd = fd;
+		img->vmlinux_size = st.st_size;
+	}
+	return ret;
+}
+
 /*
- * Decompress @img's payload into a sealed memfd and parse it.  Returns 0
- * when the guests can be given the vmlinux directly, 1 when the payload's
- * format is one we leave to the guest, -1 (with a message) when the
- * payload is corrupt.
+ * Decompress @img's payload, or find it decompressed in the kernel cache
+ * @cache (NULL: none), and parse it.  Returns 0 when the guests can be
+ * given the vmlinux directly, 1 when the payload's format is one we leave
+ * to the guest, -1 when the payload is corrupt.
  */
-int vmlinux__prepare(struct boot_image *img)
+int vmlinux__prepare(struct boot_image *img, const char *cache)
 {
 	const u8 *payload = img->file + img->setup_size + img->payload_offset;
 	size_t len = img->payload_length;
-	int fd, ret;
-	struct stat st;
-	void *map;
+	unsigned int tries;
+	int fd;
 
 	static const u8 xz_magic[] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
 	bool xz = len >= 8 && !memcmp(payload, xz_magic, sizeof(xz_magic));
@@ -160,30 +198,30 @@ int vmlinux__prepare(struct boot_image *img)
 	if (!xz)
 		return 1;
 
-	fd = memfd_create("mvlaunch-vmlinux", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (fd < 0)
+	/* A cached file that does not parse is made again, once. */
+	for (tries = 0; tries < 2; tries++) {
+		fd = kcache__open(cache, payload, len, unxz,
+				  &img->vmlinux_cached);
+		if (fd < 0)
+			break;
+		if (!parse_fd(img, fd))
+			goto done;
+		close(fd);
+		kcache__forget(cache, payload, len);
+	}
+	img->vmlinux_cached = false;
+	fd = private_copy(payload, len);
+	if (fd == -1)
 		return 1;
-	ret = unxz(payload, len, fd);
+	if (fd < 0 || parse_fd(img, fd)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+done:
 	/* The compressed bytes are needed no more in this process. */
 	madvise((void *)img->file, img->file_size, MADV_DONTNEED);
-	if (ret || fstat(fd, &st))
-		goto corrupt;
-	map = mmap(NULL, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-	if (map == MAP_FAILED)
-		goto corrupt;
-	ret = parse_elf(img, map, st.st_size);
-	munmap(map, st.st_size);
-	if (ret)
-		goto corrupt;
-	/* From now on nobody, not even we, can change what guests map. */
-	fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK |
-	      F_SEAL_SEAL);
-	img->vmlinux_fd = fd;
-	img->vmlinux_size = st.st_size;
 	return 0;
-corrupt:
-	close(fd);
-	return -1;
 }
 
 /*

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <asm/bootparam.h>
@@ -294,7 +295,8 @@ TEST_F(bz, vmlinux_is_decompressed_and_mapped)
 	ASSERT_EQ(0, boot__parse(self->buf, self->len, &self->img,
 				 self->why, sizeof(self->why)));
 	self->img.initrd_fd = -1;
-	ASSERT_EQ(0, vmlinux__prepare(&self->img));
+	ASSERT_EQ(0, vmlinux__prepare(&self->img, NULL));
+	ASSERT_FALSE(self->img.vmlinux_cached);
 	ASSERT_LE(0, self->img.vmlinux_fd);
 	ASSERT_LT(0, self->img.nr_segs);
 	TH_LOG("vmlinux: %llu bytes, %u segments, entry %#llx",
@@ -326,7 +328,103 @@ TEST_F(bz, corrupt_payload_is_refused)
 				 self->why, sizeof(self->why)));
 	memset((u8 *)self->img.file + self->img.setup_size +
 	       self->img.payload_offset + 4096, 0x55, 4096);
-	ASSERT_EQ(-1, vmlinux__prepare(&self->img));
+	ASSERT_EQ(-1, vmlinux__prepare(&self->img, NULL));
+}
+
+/* A fresh copy of the fixture's image, parsed, for one more prepare. */
+static struct boot_image parsed(FIXTURE_DATA(bz) * self)
+{
+	struct boot_image img;
+
+	memset(&img, 0, sizeof(img));
+	boot__parse(self->buf, self->len, &img, self->why, sizeof(self->why));
+	img.initrd_fd = -1;
+	return img;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static ino_t inode(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? 0 : st.st_ino;
+}
+
+/*
+ * The kernel cache: the first prepare decompresses into a read-only file
+ * of the cache, the next one (another fleet) maps that same file; a file
+ * that was damaged is made again; a directory others can write is not
+ * trusted, and a private memfd is used instead.
+ */
+TEST_F(bz, kernel_cache_is_made_once_then_shared)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct boot_image a, b, c, d;
+	char dir[256], path[4096];
+	struct stat st;
+	double t0, t1;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s/kcache_test.XXXXXX", tmp ? tmp : "/tmp");
+	ASSERT_NE(NULL, mkdtemp(dir));
+	a = parsed(self);
+	t0 = now();
+	ASSERT_EQ(0, vmlinux__prepare(&a, dir));
+	t1 = now();
+	EXPECT_FALSE(a.vmlinux_cached);
+	ASSERT_EQ(0, kcache__name(dir, a.file + a.setup_size +
+				  a.payload_offset, a.payload_length, path,
+				  sizeof(path)));
+	ASSERT_EQ(0, stat(path, &st));
+	EXPECT_EQ(0444, st.st_mode & 0777);
+	EXPECT_EQ(st.st_ino, inode(a.vmlinux_fd));
+	EXPECT_EQ(st.st_size, a.vmlinux_size);
+
+	b = parsed(self);
+	ASSERT_EQ(0, vmlinux__prepare(&b, dir));
+	TH_LOG("decompressed into the cache in %.3f s, found there in %.3f s",
+	       t1 - t0, now() - t1);
+	EXPECT_TRUE(b.vmlinux_cached);
+	EXPECT_EQ(st.st_ino, inode(b.vmlinux_fd));
+	EXPECT_EQ(a.entry, b.entry);
+	EXPECT_EQ(a.nr_segs, b.nr_segs);
+
+	/* Damaged behind our back: found bad, removed, made again. */
+	chmod(path, 0644);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(4, write(fd, "junk", 4));
+	close(fd);
+	chmod(path, 0444);
+	c = parsed(self);
+	ASSERT_EQ(0, vmlinux__prepare(&c, dir));
+	EXPECT_FALSE(c.vmlinux_cached);
+	ASSERT_EQ(0, stat(path, &st));
+	EXPECT_EQ(st.st_size, c.vmlinux_size);
+	EXPECT_EQ(a.entry, c.entry);
+
+	/* A directory anyone can write to is not trusted. */
+	chmod(dir, 0777);
+	d = parsed(self);
+	ASSERT_EQ(0, vmlinux__prepare(&d, dir));
+	EXPECT_FALSE(d.vmlinux_cached);
+	ASSERT_EQ(0, fstat(d.vmlinux_fd, &st));
+	EXPECT_EQ(0, st.st_nlink);	/* a memfd, not the cache's file */
+	EXPECT_EQ(-1, write(d.vmlinux_fd, "x", 1));
+
+	close(a.vmlinux_fd);
+	close(b.vmlinux_fd);
+	close(c.vmlinux_fd);
+	close(d.vmlinux_fd);
+	unlink(path);
+	EXPECT_EQ(0, rmdir(dir));
 }
 
 TEST_F(bz, setup_refuses_a_too_long_command_line)
