@@ -76,7 +76,9 @@ struct fleet {
 	int go_rd, go_wr;
 	int sig_fd;
 	int stop_sig;
-	bool tty;
+	bool tty;			/* the progress line, redrawn in place */
+	bool lines;			/* the progress, a line per change */
+	char last[96];			/* ... the last one written */
 	u64 last_sample, last_progress;
 	pid_t parent;
 };
@@ -342,20 +344,33 @@ static void counts(const struct fleet *f, unsigned int *n)
 	}
 }
 
+/*
+ * "312/1024 up, 2 failed, 5 ended": on a terminal redrawn in place ten
+ * times a second; with --progress and no terminal (a log), written as a
+ * line of its own each time it changes.
+ */
 static void progress(struct fleet *f, bool force)
 {
 	unsigned int n[GUEST_FAILED + 2];
 	u64 t = now_ns();
+	char now[sizeof(f->last)];
 
-	if (!f->tty || (!force && t - f->last_progress < PROGRESS_NS))
+	if ((!f->tty && !f->lines) ||
+	    (!force && t - f->last_progress < PROGRESS_NS))
 		return;
 	f->last_progress = t;
 	counts(f, n);
-	fprintf(stderr, "\r\033[K%u/%u up, %u failed, %u ended%s",
-		n[GUEST_RUNNING], f->cfg->count,
-		n[GUEST_PANIC] + n[GUEST_CRASH] + n[GUEST_FAILED],
-		n[GUEST_POWEROFF] + n[GUEST_REBOOT] + n[GUEST_STOPPED],
-		f->stop_sig ? " (stopping)" : "");
+	snprintf(now, sizeof(now), "%u/%u up, %u failed, %u ended%s",
+		 n[GUEST_RUNNING], f->cfg->count,
+		 n[GUEST_PANIC] + n[GUEST_CRASH] + n[GUEST_FAILED],
+		 n[GUEST_POWEROFF] + n[GUEST_REBOOT] + n[GUEST_STOPPED],
+		 f->stop_sig ? " (stopping)" : "");
+	if (f->tty) {
+		fprintf(stderr, "\r\033[K%s", now);
+	} else if (strcmp(now, f->last)) {
+		fprintf(stderr, "%s: %s\n", mv_prog, now);
+		memcpy(f->last, now, sizeof(now));
+	}
 }
 
 static void stats(const char *what, const u64 *v, unsigned int n,
@@ -502,7 +517,8 @@ static void loop(struct fleet *f)
 		launch(f);
 		release(f);
 		progress(f, false);
-		if (poll(p, 2, f->tty ? 100 : 1000) < 0 && errno != EINTR)
+		if (poll(p, 2, f->tty || f->lines ? 100 : 1000) < 0 &&
+		    errno != EINTR)
 			break;
 		drain_messages(f);
 		handle_signals(f);
@@ -548,6 +564,7 @@ int fleet__run(const struct mv_config *cfg, const struct boot_image *img)
 		.cfg = cfg,
 		.img = img,
 		.tty = cfg->progress && isatty(STDERR_FILENO),
+		.lines = cfg->progress_lines && !isatty(STDERR_FILENO),
 		.parent = getpid(),
 	};
 	int code;

@@ -105,6 +105,7 @@ struct mv_config {
 	bool ksm;
 	bool overcommit;
 	bool progress;
+	bool progress_lines;		/* --progress: also without a tty */
 	bool stats;
 	bool guest_decompress;		/* the bzImage decompresses itself */
 	const char *kernel_cache;	/* decompressed kernels; NULL: none */

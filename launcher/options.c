@@ -34,6 +34,7 @@ enum {
 	OPT_DECOMPRESS,
 	OPT_CONSOLE_SOCKET,
 	OPT_KERNEL_CACHE,
+	OPT_PROGRESS,
 };
 
 static const struct option long_opts[] = {
@@ -59,6 +60,7 @@ static const struct option long_opts[] = {
 	{ "no-ksm",		no_argument,	   NULL, OPT_NO_KSM },
 	{ "overcommit",		no_argument,	   NULL, OPT_OVERCOMMIT },
 	{ "no-progress",	no_argument,	   NULL, OPT_NO_PROGRESS },
+	{ "progress",		no_argument,	   NULL, OPT_PROGRESS },
 	{ "stats",		no_argument,	   NULL, OPT_STATS },
 	{ "decompress",		required_argument, NULL, OPT_DECOMPRESS },
 	{ "kernel-cache",	required_argument, NULL, OPT_KERNEL_CACHE },
@@ -105,6 +107,7 @@ void options__usage(void)
 	       "      --no-ksm           do not offer guest RAM to KSM\n"
 	       "      --overcommit       skip the host memory check for --count\n"
 	       "      --no-progress      no progress line on a terminal\n"
+	       "      --progress         progress lines even without a terminal\n"
 	       "      --stats            each guest reports its times and memory\n"
 	       "  -h, --help             this text\n"
 	       "  -V, --version          the version\n"
@@ -325,6 +328,11 @@ static int parse_one(struct mv_config *cfg, int opt, const char *arg)
 		return 0;
 	case OPT_NO_PROGRESS:
 		cfg->progress = false;
+		cfg->progress_lines = false;
+		return 0;
+	case OPT_PROGRESS:
+		cfg->progress = true;
+		cfg->progress_lines = true;
 		return 0;
 	case OPT_STATS:
 		cfg->stats = true;

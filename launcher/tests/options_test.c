@@ -123,6 +123,43 @@ TEST(options_after_the_files)
 	EXPECT_EQ(256 * MIB, cfg.mem);
 }
 
+/* The console socket, the kernel cache and the progress lines. */
+TEST(consoles_cache_and_progress)
+{
+	struct mv_config cfg;
+
+	setenv("HOME", "/home/op", 1);
+	unsetenv("XDG_CACHE_HOME");
+	ASSERT_EQ(0, parse(&cfg, "bz"));
+	EXPECT_EQ(NULL, cfg.console_dir);
+	EXPECT_STREQ("/home/op/.cache/mvlaunch", cfg.kernel_cache);
+	EXPECT_TRUE(cfg.progress);
+	EXPECT_FALSE(cfg.progress_lines);
+	options__free(&cfg);
+
+	setenv("XDG_CACHE_HOME", "/var/cache/op", 1);
+	ASSERT_EQ(0, parse(&cfg, "--console-socket /run/mv --progress bz"));
+	EXPECT_STREQ("/run/mv", cfg.console_dir);
+	EXPECT_STREQ("/var/cache/op/mvlaunch", cfg.kernel_cache);
+	EXPECT_TRUE(cfg.progress_lines);
+	options__free(&cfg);
+
+	ASSERT_EQ(0, parse(&cfg, "--kernel-cache none --no-progress bz"));
+	EXPECT_EQ(NULL, cfg.kernel_cache);
+	EXPECT_FALSE(cfg.progress);
+	EXPECT_FALSE(cfg.progress_lines);
+	options__free(&cfg);
+
+	unsetenv("XDG_CACHE_HOME");
+	unsetenv("HOME");
+	ASSERT_EQ(0, parse(&cfg, "--kernel-cache /k bz"));
+	EXPECT_STREQ("/k", cfg.kernel_cache);
+	options__free(&cfg);
+	ASSERT_EQ(0, parse(&cfg, "bz"));
+	EXPECT_EQ(NULL, cfg.kernel_cache);	/* no $HOME: no cache */
+	options__free(&cfg);
+}
+
 TEST(batch_is_capped_at_count)
 {
 	struct mv_config cfg;
@@ -155,6 +192,8 @@ TEST(bad_command_lines)
 		"--count 2 --tap t%d%d bz",
 		"--count 2 --tap t%s bz",
 		"--log-dir= bz",
+		"--console-socket= bz",
+		"--kernel-cache= bz",
 		"--frobnicate bz",
 	};
 	struct mv_config cfg;

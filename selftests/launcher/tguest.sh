@@ -8,7 +8,7 @@
 # The test guest boots in milliseconds, so this runs anywhere with KVM.
 . "$(dirname "$0")/lib.sh"
 
-N=25
+N=28
 plan $N
 if ! have_kvm; then
 	i=0
@@ -139,8 +139,26 @@ grep -E 'restarts' "$WORK/restart.out" | sed 's/^/# /'
 check "--restart on-failure restarts a panicking guest" \
 	sh -c "[ $rc = 143 ] && grep -qE '; [2-9] restarts' '$WORK/restart.out'"
 
+# --restart always: a guest that powers off comes back too; on-failure
+# leaves it off, and the fleet ends by itself.
+"$MVLAUNCH" $MEM --restart always --append mvt.test=poweroff "$TGUEST" \
+	> "$WORK/always.out" 2>&1 &
+pid=$!
+sleep 3.5
+kill -TERM $pid
+wait $pid
+rc=$?
+grep -E 'restarts' "$WORK/always.out" | sed 's/^/# /'
+check "--restart always restarts a guest that powered off" \
+	sh -c "[ $rc = 143 ] && grep -qE '; [2-9] restarts' '$WORK/always.out'"
+run onfail-poweroff $MEM --restart on-failure --append mvt.test=poweroff \
+	"$TGUEST"
+check "--restart on-failure leaves a powered-off guest off: status 0" \
+	sh -c "[ $rc = 0 ] && grep -q '1 powered off.*; 0 restarts' '$out'"
+
 # Kill one guest's process: the others go on, the fleet stops on SIGTERM.
-"$MVLAUNCH" $MEM --count 3 --append mvt.test=hang "$TGUEST" \
+# With --progress and no terminal, the progress line is a log line.
+"$MVLAUNCH" $MEM --count 3 --progress --append mvt.test=hang "$TGUEST" \
 	> "$WORK/kill.out" 2>&1 &
 pid=$!
 wait_for "$WORK/kill.out" "guest 2: megavirt-guest: ready" 10
@@ -160,4 +178,9 @@ check "a killed guest process leaves the other two running" \
 	sh -c "[ $alive = 2 ] && [ $rc = 143 ] &&
 	       grep -q '1 crashed, 2 stopped' '$out' &&
 	       grep -q 'killed by SIGKILL' '$out'"
+grep '^mvlaunch: [0-9]*/3 up' "$out" | sed 's/^/# /'
+check "--progress: 3/3 up, then 2/3 up and 1 failed, then all ended" \
+	sh -c "grep -q '^mvlaunch: 3/3 up, 0 failed, 0 ended$' '$out' &&
+	       grep -q '^mvlaunch: 2/3 up, 1 failed, 0 ended$' '$out' &&
+	       grep -q '^mvlaunch: 0/3 up, 1 failed, 2 ended (stopping)$' '$out'"
 finish
