@@ -10,11 +10,13 @@
  *   guest.c       one guest's life, in its own process
  *   engine.c      the engine table; kvm.c and megavirt.c, the engines
  *   memory.c      guest RAM;  boot.c, acpi.c  what the kernel reads;
- *                 elf.c  ELF test images, for the megavirt engine
+ *                 vmlinux.c, kcache.c  the kernel decompressed once per
+ *                 node;  elf.c  ELF test images, for the megavirt engine
  *   bus.c         address -> device;  serial.c, power.c  port I/O
  *   virtio_mmio.c, virtqueue.c   the transport and the rings
- *   console.c, rng.c, blk.c, net.c   the virtio devices
+ *   console.c, rng.c, balloon.c, blk.c, net.c   the virtio devices
  *   output.c, ioloop.c, caps.c       console output, main loop, privileges
+ *   consock.c     the console socket: recent output and input, per guest
  *   log.c         our own messages
  *
  * The man page is Documentation/mvlaunch.rst.

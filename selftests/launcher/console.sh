@@ -12,22 +12,10 @@
 # whose /init runs what is typed on its console (mvt.stock=shell).
 . "$(dirname "$0")/lib.sh"
 
-KERNEL=${MV_HOST_KERNEL:-/boot/vmlinuz}
-MEM=256M
-if [ -f "${MV_GUEST_KERNEL:-}" ]; then
-	KERNEL=$MV_GUEST_KERNEL
-	MEM=64M
-fi
-N=7
-plan $N
-if ! have_kvm || [ ! -f "$KERNEL" ]; then
-	i=0
-	while [ $i -lt $N ]; do
-		skip "console socket" "needs KVM and $KERNEL"
-		i=$((i + 1))
-	done
-	finish
-fi
+small_kernel
+plan 7
+have_kvm && [ -f "$KERNEL" ] ||
+	skip_all 7 "console socket" "needs KVM and $KERNEL"
 C=$WORK/cons
 L=$WORK/logs
 mkdir "$C" "$L"

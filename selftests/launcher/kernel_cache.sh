@@ -12,16 +12,8 @@
 . "$(dirname "$0")/lib.sh"
 
 KERNEL=${MV_HOST_KERNEL:-/boot/vmlinuz}
-N=3
-plan $N
-if ! have_kvm || [ ! -f "$KERNEL" ]; then
-	i=0
-	while [ $i -lt $N ]; do
-		skip "kernel cache" "needs KVM and $KERNEL"
-		i=$((i + 1))
-	done
-	finish
-fi
+plan 3
+have_kvm && [ -f "$KERNEL" ] || skip_all 3 "kernel cache" "needs KVM and $KERNEL"
 KC=$WORK/kc
 
 # The inode of the cache file process $1 maps, once it maps one.

@@ -68,6 +68,41 @@ finish() {
 	exit 0
 }
 
+# skip_all N DESCRIPTION REASON: the whole plan skipped, and done.
+skip_all() {
+	i=0
+	while [ $i -lt "$1" ]; do
+		skip "$2" "$3"
+		i=$((i + 1))
+	done
+	finish
+}
+
+# The kernel for tests about mvlaunch rather than the kernel: our small
+# guest kernel when it is built (a stock Debian boot costs ~13 s of
+# nested KVM), else the stock one.  Sets KERNEL and MEM.
+small_kernel() {
+	KERNEL=${MV_HOST_KERNEL:-/boot/vmlinuz}
+	MEM=256M
+	if [ -f "${MV_GUEST_KERNEL:-}" ]; then
+		KERNEL=$MV_GUEST_KERNEL
+		MEM=64M
+	fi
+}
+
+# kill_one FLEET-PID SECONDS: SIGKILL the fleet's first guest process,
+# give the fleet SECONDS to reap it, and count the guest processes still
+# alive into $alive.
+kill_one() {
+	victim=$(children "$1" | head -n 1)
+	[ -n "$victim" ] && kill -KILL "$victim"
+	sleep "$2"
+	alive=0
+	for c in $(children "$1"); do
+		kill -0 "$c" 2>/dev/null && alive=$((alive + 1))
+	done
+}
+
 # The test host is where destructive checks (hiding /dev/kvm) are allowed.
 in_testhost() {
 	[ -f /lib/megavirt/testhost-runner.sh ]
@@ -129,6 +164,30 @@ wait_for() {
 # The children of process $1, one per line.
 children() {
 	cat /proc/"$1"/task/*/children 2>/dev/null | tr ' ' '\n' | grep .
+}
+
+# echo_fleet ARGS...: mvlaunch ARGS as two test guests (mvt.test=echo)
+# with console sockets in $WORK/cons; a line is typed on each guest's
+# socket with mvconsole (guest 1's first, its answer kept in
+# $WORK/cons1.out) and each guest echoes it and powers off.  The fleet's
+# output is in $out, its status in $rc.
+echo_fleet() {
+	mkdir "$WORK/cons"
+	out=$WORK/cons.out
+	"$MVLAUNCH" "$@" --count 2 --console-socket "$WORK/cons" \
+		--append mvt.test=echo > "$out" 2>&1 < /dev/null &
+	pid=$!
+	for g in 1 0; do
+		wait_for "$out" "guest $g: megavirt-guest: ready" 20
+	done
+	for g in 1 0; do
+		"$MVCONSOLE" --send "typed into guest $g" \
+			--expect "echo: typed into guest $g" --timeout 20 \
+			"$WORK/cons" $g > "$WORK/cons$g.out" 2>&1
+		echo "# mvconsole for guest $g: status $?"
+	done
+	wait $pid
+	rc=$?
 }
 
 # Process $1 holds no capability in any set, and cannot gain one.

@@ -9,14 +9,9 @@
 
 ELF=$HERE/tguest.elf
 MEM="--mem 32M"
-N=23
 
-plan $N
-if [ ! -c /dev/megavirt ]; then
-	i=0
-	while [ $i -lt $N ]; do skip "megavirt" "no /dev/megavirt"; i=$((i + 1)); done
-	finish
-fi
+plan 23
+[ -c /dev/megavirt ] || skip_all 23 "megavirt" "no /dev/megavirt"
 
 run poweroff $MEM --engine megavirt --append mvt.test=poweroff "$ELF"
 check "poweroff ends the guest with status 0" expect_rc 0
@@ -82,19 +77,7 @@ check "standard input reaches the guest through virtio-console" \
 	has "$WORK/echo.out" "echo: typed at the terminal"
 
 # The console socket: no UART in ring 1 either, so virtio-console.
-mkdir "$WORK/cons"
-"$MVLAUNCH" $MEM --engine megavirt --count 2 --console-socket "$WORK/cons" \
-	--append mvt.test=echo "$ELF" > "$WORK/cons.out" 2>&1 < /dev/null &
-pid=$!
-wait_for "$WORK/cons.out" "guest 1: megavirt-guest: ready" 20
-wait_for "$WORK/cons.out" "guest 0: megavirt-guest: ready" 20
-for g in 1 0; do
-	"$MVCONSOLE" --quiet --send "typed into guest $g" \
-		--expect "echo: typed into guest $g" --timeout 20 "$WORK/cons" $g
-	echo "# mvconsole for guest $g: status $?"
-done
-wait $pid
-rc=$?
+echo_fleet $MEM --engine megavirt "$ELF"
 check "--console-socket on megavirt: each guest echoes what its socket typed" \
 	sh -c "[ $rc = 0 ] &&
 	       grep -q '^guest 1: echo: typed into guest 1' '$WORK/cons.out' &&
@@ -118,15 +101,10 @@ while [ $i -lt 600 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
-victim=$(children $pid | head -n 1)
 caps=no
-[ -n "$victim" ] && caps_all_clear "$victim" && caps=yes
-[ -n "$victim" ] && kill -KILL "$victim"
-sleep 1
-alive=0
-for c in $(children $pid); do
-	kill -0 "$c" 2>/dev/null && alive=$((alive + 1))
-done
+first=$(children $pid | head -n 1)
+[ -n "$first" ] && caps_all_clear "$first" && caps=yes
+kill_one $pid 1
 kill -TERM $pid
 wait $pid
 rc=$?

@@ -11,14 +11,7 @@
 
 KERNEL=${MV_HOST_KERNEL:-/boot/vmlinuz}
 plan 9
-if ! have_kvm || [ ! -f "$KERNEL" ]; then
-	i=0
-	while [ $i -lt 9 ]; do
-		skip "stock boot" "needs KVM and $KERNEL"
-		i=$((i + 1))
-	done
-	finish
-fi
+have_kvm && [ -f "$KERNEL" ] || skip_all 9 "stock boot" "needs KVM and $KERNEL"
 # The kernel cache: the first run decompresses the kernel (about 30 s
 # under TCG), the panic run finds it there.
 MEM="--mem 256M --kernel-cache $WORK/kc"

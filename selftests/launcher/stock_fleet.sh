@@ -11,21 +11,9 @@
 # already proves the stock kernel; what this test is about is the fleet.
 . "$(dirname "$0")/lib.sh"
 
-KERNEL=${MV_HOST_KERNEL:-/boot/vmlinuz}
-MEM=256M
-if [ -f "${MV_GUEST_KERNEL:-}" ]; then
-	KERNEL=$MV_GUEST_KERNEL
-	MEM=64M
-fi
+small_kernel
 plan 4
-if ! have_kvm || [ ! -f "$KERNEL" ]; then
-	i=0
-	while [ $i -lt 4 ]; do
-		skip "stock fleet" "needs KVM and $KERNEL"
-		i=$((i + 1))
-	done
-	finish
-fi
+have_kvm && [ -f "$KERNEL" ] || skip_all 4 "stock fleet" "needs KVM and $KERNEL"
 
 "$MVLAUNCH" --count 4 --mem $MEM --append mvt.stock=hang "$KERNEL" \
 	"$STOCK_INITRD" > "$WORK/fleet.out" 2>&1 &
@@ -37,13 +25,7 @@ for g in 0 1 2 3; do
 done
 check "four guests reach userspace ($(basename "$KERNEL"))" [ $up = 4 ]
 
-victim=$(children $pid | head -n 1)
-[ -n "$victim" ] && kill -KILL "$victim"
-sleep 5
-alive=0
-for c in $(children $pid); do
-	kill -0 "$c" 2>/dev/null && alive=$((alive + 1))
-done
+kill_one $pid 5
 check "killing one guest's process leaves three running" [ $alive = 3 ]
 
 kill -TERM $pid

@@ -9,14 +9,8 @@
 KERNEL=${MV_HOST_KERNEL:-/boot/vmlinuz}
 BR=mvlbr0
 plan 5
-if ! have_kvm || [ ! -f "$KERNEL" ] || ! in_testhost; then
-	i=0
-	while [ $i -lt 5 ]; do
-		skip "stock net and blk" "needs the test host, KVM and $KERNEL"
-		i=$((i + 1))
-	done
-	finish
-fi
+have_kvm && [ -f "$KERNEL" ] && in_testhost ||
+	skip_all 5 "stock net and blk" "needs the test host, KVM and $KERNEL"
 
 modprobe tun
 modprobe bridge

@@ -8,13 +8,8 @@
 # The test guest boots in milliseconds, so this runs anywhere with KVM.
 . "$(dirname "$0")/lib.sh"
 
-N=28
-plan $N
-if ! have_kvm; then
-	i=0
-	while [ $i -lt $N ]; do skip "tguest" "no usable /dev/kvm"; i=$((i + 1)); done
-	finish
-fi
+plan 28
+have_kvm || skip_all 28 "tguest" "no usable /dev/kvm"
 MEM="--mem 32M"
 
 run poweroff $MEM --append mvt.test=poweroff "$TGUEST"
@@ -107,19 +102,7 @@ check "--batch --paused --log-dir: per-guest logs, panics counted" \
 
 # --console-socket: each guest of a fleet reads a line typed on its own
 # socket (through the UART's receiver) and echoes it.
-mkdir "$WORK/cons"
-"$MVLAUNCH" $MEM --count 2 --console-socket "$WORK/cons" \
-	--append mvt.test=echo "$TGUEST" > "$WORK/cons.out" 2>&1 < /dev/null &
-pid=$!
-wait_for "$WORK/cons.out" "guest 1: megavirt-guest: ready" 10
-wait_for "$WORK/cons.out" "guest 0: megavirt-guest: ready" 10
-for g in 1 0; do
-	"$MVCONSOLE" --send "typed into guest $g" --expect "echo: typed into guest $g" \
-		--timeout 10 "$WORK/cons" $g > "$WORK/cons$g.out" 2>&1
-	echo "# mvconsole for guest $g: status $?"
-done
-wait $pid
-rc=$?
+echo_fleet $MEM "$TGUEST"
 check "--console-socket: a line typed on each guest's socket reaches it" \
 	sh -c "[ $rc = 0 ] &&
 	       grep -q '^guest 1: echo: typed into guest 1' '$WORK/cons.out' &&
@@ -163,13 +146,7 @@ check "--restart on-failure leaves a powered-off guest off: status 0" \
 pid=$!
 wait_for "$WORK/kill.out" "guest 2: megavirt-guest: ready" 10
 sleep 0.5
-victim=$(children $pid | head -n 1)
-[ -n "$victim" ] && kill -KILL "$victim"
-sleep 1
-alive=0
-for c in $(children $pid); do
-	kill -0 "$c" 2>/dev/null && alive=$((alive + 1))
-done
+kill_one $pid 1
 kill -TERM $pid
 wait $pid
 rc=$?
