@@ -22,7 +22,7 @@ selftests listed in selftests/tests.list for one configuration.
   --run NAME       configuration: host (default; 5-level paging),
                    no5lvl (4-level), pti (KPTI forced), kvm (1 vCPU, for
                    nested KVM tests), bench (1 vCPU, with QEMU: make
-                   bench), demo (boot and run the demo)
+                   bench), demo (1 vCPU: boot and run the demo)
   --only TEXT      run only tests whose path contains TEXT
   --smp N          vCPUs (default: 2, 1 for the kvm run)
   --mem MB         memory in MiB (default: 2048)
@@ -63,7 +63,7 @@ no5lvl) append="no5lvl $append" ;;
 pti) append="pti=on $append" ;;
 kvm) smp=${smp:-1} ;;
 bench) smp=${smp:-1}; with_qemu=1 ;;
-demo) mode=demo ;;
+demo) mode=demo; smp=${smp:-1}; timeout=${timeout:-900} ;;
 *) say "unknown run '$run'"; usage >&2; exit 2 ;;
 esac
 smp=${smp:-2}
