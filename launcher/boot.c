@@ -14,7 +14,7 @@
  * Guest-physical layout below 1 MiB (all RAM in the e820 map except the
  * BIOS area, where the ACPI tables live):
  *
- *   0x00500  GDT                    0x09000  page tables (6 pages)
+ *   0x00500  GDT                    0x09000  page tables (7 pages)
  *   0x07000  boot_params            0x20000  command line
  *   0x08ff0  initial stack          0xe0000  ACPI tables (reserved)
  *
@@ -39,6 +39,7 @@
 #define BOOT_PML4		0x9000
 #define BOOT_PDPT		0xa000
 #define BOOT_PD			0xb000		/* 4 pages: 4 GiB of 2 MiB */
+#define BOOT_PDPT_HIGH		0xf000		/* the top 2 GiB */
 #define BOOT_CMDLINE		0x20000
 #define BOOT_EBDA		0x9fc00
 #define BOOT_ACPI		0xe0000
@@ -203,11 +204,17 @@ fail:
 	return -1;
 }
 
-/* Identity-map the first 4 GiB with 2 MiB pages, plus a flat GDT. */
+/*
+ * Identity-map the first 4 GiB with 2 MiB pages, plus a flat GDT.  The
+ * first GiB is also mapped at -2 GiB, where an x86-64 kernel is linked
+ * (__START_KERNEL_map): a megavirt guest starts at its paravirtual entry,
+ * a virtual address, on these tables; a normal entry never looks there.
+ */
 static void setup_paging(struct guest *g)
 {
 	u64 *pml4 = mem__ptr(&g->mem, BOOT_PML4, 4096);
 	u64 *pdpt = mem__ptr(&g->mem, BOOT_PDPT, 4096);
+	u64 *pdpt_high = mem__ptr(&g->mem, BOOT_PDPT_HIGH, 4096);
 	u64 *pd = mem__ptr(&g->mem, BOOT_PD, 4 * 4096);
 	u64 *gdt = mem__ptr(&g->mem, BOOT_GDT, 4 * 8);
 	unsigned int i;
@@ -217,6 +224,8 @@ static void setup_paging(struct guest *g)
 		pdpt[i] = (BOOT_PD + i * 4096) | 0x3;
 	for (i = 0; i < 4 * 512; i++)
 		pd[i] = ((u64)i << 21) | 0x83;		/* and 2 MiB */
+	pml4[511] = BOOT_PDPT_HIGH | 0x3;
+	pdpt_high[510] = BOOT_PD | 0x3;
 
 	/*
 	 * The boot protocol names the selectors: __BOOT_CS = 0x10 (here a

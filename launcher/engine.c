@@ -22,6 +22,20 @@ static const struct engine_ops *const engines[] = {
 	&megavirt_engine,
 };
 
+/*
+ * A bzImage can run on megavirt only if mvlaunch unpacks its payload
+ * (xz, vmlinux.c): its decompressor would fault in ring 1.  Whether the
+ * kernel has the megavirt entry is known once it is unpacked (megavirt.c).
+ */
+static bool unpackable(const struct boot_image *img)
+{
+	static const u8 xz_magic[] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+
+	return img->payload_length >= sizeof(xz_magic) &&
+	       !memcmp(img->file + img->setup_size + img->payload_offset,
+		       xz_magic, sizeof(xz_magic));
+}
+
 /* auto: the engine that can run @img (see above and mvlaunch.rst). */
 static const char *auto_engine(const struct boot_image *img)
 {
@@ -61,9 +75,9 @@ const struct engine_ops *engine__select(const char *name,
 		*code = MV_EXIT_USAGE;
 		return NULL;
 	}
-	if (img && !img->elf && e == &megavirt_engine) {
+	if (img && !img->elf && e == &megavirt_engine && !unpackable(img)) {
 		snprintf(why, len,
-			 "the megavirt engine boots ELF test images only, no bzImage yet (there is no Linux guest port for it); use --engine kvm");
+			 "the megavirt engine boots ELF test images only, or a bzImage built for it that mvlaunch unpacks itself (CONFIG_MEGAVIRT_GUEST, xz payload); use --engine kvm");
 		*code = MV_EXIT_USAGE;
 		return NULL;
 	}

@@ -19,7 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
+
+#include <linux/elf.h>
 
 #include "../kernel/uapi/megavirt.h"
 #include "guest.h"
@@ -141,21 +144,91 @@ static int mv_add_memory(struct guest *g)
 }
 
 /*
- * The ABI's boot state: ring 1, long mode, our identity map at cr3 (the
- * one boot.c built for the kvm engine serves), %rsi = boot_params.  The
- * module picks the segments and RFLAGS itself.
+ * A Linux guest built for megavirt (CONFIG_MEGAVIRT_GUEST) names its
+ * paravirtual entry in an ELF note: owner "megavirt", type 1, the entry's
+ * virtual address.  The decompressor and startup_64 would fault in ring 1,
+ * so that is where it must start.  Returns 0 when vmlinux has no note.
+ */
+#define MV_NOTE_ENTRY	1
+
+static u64 note_entry(const u8 *f, size_t size)
+{
+	const struct elf64_hdr *eh = (const void *)f;
+	const struct elf64_phdr *ph = (const void *)(f + eh->e_phoff);
+	const struct elf64_note *n;
+	u64 off, end, step;
+	unsigned int i;
+
+	for (i = 0; i < eh->e_phnum; i++, ph++) {
+		if (ph->p_type != PT_NOTE || ph->p_offset > size ||
+		    ph->p_filesz > size - ph->p_offset)
+			continue;
+		off = ph->p_offset;
+		end = off + ph->p_filesz;
+		while (end - off >= sizeof(*n)) {
+			n = (const void *)(f + off);
+			step = sizeof(*n) + align_up(n->n_namesz, 4) +
+			       align_up(n->n_descsz, 4);
+			if (step > end - off)
+				break;
+			if (n->n_namesz == sizeof("megavirt") &&
+			    n->n_type == MV_NOTE_ENTRY && n->n_descsz == 8 &&
+			    !memcmp(n + 1, "megavirt", sizeof("megavirt"))) {
+				u64 entry;
+
+				memcpy(&entry, (const u8 *)(n + 1) +
+				       align_up(n->n_namesz, 4), 8);
+				return entry;
+			}
+			off += step;
+		}
+	}
+	return 0;
+}
+
+/* The entry of a bzImage's vmlinux (vmlinux.c checked its headers). */
+static u64 pv_entry(const struct boot_image *img)
+{
+	void *map;
+	u64 entry;
+
+	if (img->vmlinux_fd < 0)
+		return 0;
+	map = mmap(NULL, img->vmlinux_size, PROT_READ, MAP_SHARED,
+		   img->vmlinux_fd, 0);
+	if (map == MAP_FAILED)
+		return 0;
+	entry = note_entry(map, img->vmlinux_size);
+	munmap(map, img->vmlinux_size);
+	return entry;
+}
+
+/*
+ * The ABI's boot state: ring 1, long mode, our page tables at cr3 (the
+ * ones boot.c built serve: the identity map and the kernel's own
+ * mapping), %rsi = boot_params.  The module picks the segments and RFLAGS
+ * itself.  A Linux kernel starts at its paravirtual entry; a test image
+ * at its own.
  */
 static int mv_set_boot_state(struct guest *g)
 {
 	struct mv_vm *vm = g->engine_data;
+	u64 rip = g->img->elf ? g->boot.rip : pv_entry(g->img);
 	struct mv_regs r = {
-		.rip = g->boot.rip,
+		.rip = rip,
 		.rsi = g->boot.rsi,
 		.rsp = g->boot.rsp,
 		.cr3 = g->boot.cr3,
 		.rflags = 0x202,
 	};
 
+	if (!rip) {
+		guest__end(g, GUEST_FAILED, "%s",
+			   g->img->vmlinux_fd < 0 ?
+			   "megavirt needs a kernel mvlaunch unpacks itself (an xz-compressed bzImage built with CONFIG_MEGAVIRT_GUEST)" :
+			   "this kernel has no megavirt entry point: build it with CONFIG_MEGAVIRT_GUEST (guest/config)");
+		return -1;
+	}
 	if (ioctl(vm->fd, MV_SET_REGS, &r) < 0)
 		return fail(g, "MV_SET_REGS");
 	return 0;
