@@ -137,19 +137,22 @@ int guest__cmdline_add(struct guest *g, const char *fmt, ...)
 }
 
 /*
- * What every guest is told: where its console is, to reset through the
- * keyboard controller (which power.c sees) and to reset at once on a
- * panic, no PCI to probe, and who it is in the fleet.  "quiet" because
- * every byte on the UART costs a VM exit, two with the 8250 driver's
- * status poll: a stock kernel's full boot log is 100000 exits, seconds
- * of boot time, minutes under nested KVM.  --append loglevel=7 undoes it.
+ * What every guest is told: where its console is (hvc0 when the engine
+ * leaves it no port I/O: in ring 1 the 8250 driver would fault on the
+ * UART's first register), to reset through the keyboard controller
+ * (which power.c sees) and to reset at once on a panic, no PCI to probe,
+ * and who it is in the fleet.  "quiet" because every byte on the UART
+ * costs a VM exit, two with the 8250 driver's status poll: a stock
+ * kernel's full boot log is 100000 exits, seconds of boot time, minutes
+ * under nested KVM.  --append loglevel=7 undoes it.
  */
 static void base_cmdline(struct guest *g)
 {
 	const struct mv_config *cfg = g->cfg;
+	bool serial = cfg->console == CONSOLE_SERIAL && !g->engine->no_pio;
 
 	guest__cmdline_add(g, "console=%s quiet reboot=k panic=-1 pci=off",
-			   cfg->console == CONSOLE_SERIAL ? "ttyS0" : "hvc0");
+			   serial ? "ttyS0" : "hvc0");
 	guest__cmdline_add(g, "mv.index=%u mv.count=%u mv.node=%u",
 			   g->index, cfg->count, cfg->node);
 }
