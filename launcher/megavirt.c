@@ -223,10 +223,12 @@ static int mv_set_boot_state(struct guest *g)
 	};
 
 	if (!rip) {
-		guest__end(g, GUEST_FAILED, "%s",
-			   g->img->vmlinux_fd < 0 ?
-			   "megavirt needs a kernel mvlaunch unpacks itself (an xz-compressed bzImage built with CONFIG_MEGAVIRT_GUEST)" :
-			   "this kernel has no megavirt entry point: build it with CONFIG_MEGAVIRT_GUEST (guest/config)");
+		if (g->img->vmlinux_fd < 0)
+			guest__end(g, GUEST_FAILED,
+				   "megavirt needs a kernel mvlaunch unpacks itself (an xz-compressed bzImage built with CONFIG_MEGAVIRT_GUEST)");
+		else
+			guest__end(g, GUEST_FAILED,
+				   "this kernel has no megavirt entry point: build it with CONFIG_MEGAVIRT_GUEST (guest/config)");
 		return -1;
 	}
 	if (ioctl(vm->fd, MV_SET_REGS, &r) < 0)
