@@ -151,7 +151,10 @@ static int add_seg(struct virtqueue *vq, struct vq_req *req,
 /*
  * Switch the walk to an indirect table.  The spec forbids NEXT together
  * with INDIRECT and an indirect descriptor inside an indirect table; we
- * hold the driver to both, which also bounds the walk.
+ * hold the driver to both, which also bounds the walk.  It asks no
+ * alignment of the table (only of the ring's own), and a guest kernel
+ * with SLOB kmallocs it 8-byte aligned: read_desc() copies, so any
+ * address will do.
  */
 static const struct vring_desc *enter_indirect(struct virtqueue *vq,
 					       const struct vring_desc *d,
@@ -171,10 +174,6 @@ static const struct vring_desc *enter_indirect(struct virtqueue *vq,
 	if (d->len == 0 || d->len % sizeof(*d) ||
 	    d->len / sizeof(*d) > VQ_MAX_SEGS) {
 		vq_break(vq, "indirect table of %u bytes", d->len);
-		return NULL;
-	}
-	if (d->addr & 15) {
-		vq_break(vq, "misaligned indirect table");
 		return NULL;
 	}
 	table = mem__ptr(vq->mem, d->addr, d->len);

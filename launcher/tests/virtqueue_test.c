@@ -173,6 +173,22 @@ TEST_F(vq, indirect_table)
 	EXPECT_EQ(116, self->req.out_len);
 }
 
+/* Linux with SLOB kmallocs the table 8-byte aligned; the spec allows it. */
+TEST_F(vq, indirect_table_8_byte_aligned)
+{
+	struct vring_desc *t = (void *)(self->mem.hva + TABLE + 8);
+
+	set_desc(&t[0], DATA, 16, VRING_DESC_F_NEXT, 1);
+	set_desc(&t[1], DATA + 16, 1, VRING_DESC_F_WRITE, 0);
+	set_desc(&self->desc[0], TABLE + 8, 2 * 16, VRING_DESC_F_INDIRECT, 0);
+	publish(self->avail, 8, 0);
+
+	ASSERT_EQ(1, vq__pop(&self->vq, &self->req));
+	EXPECT_EQ(1, self->req.nr_out);
+	EXPECT_EQ(1, self->req.nr_in);
+	EXPECT_EQ(16, self->req.out_len);
+}
+
 TEST_F(vq, indirect_not_negotiated)
 {
 	set_desc(&self->desc[0], TABLE, 16, VRING_DESC_F_INDIRECT, 0);
