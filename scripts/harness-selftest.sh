@@ -16,8 +16,9 @@ result() {	# result <0|1> <description>
 	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fi
 }
 
-# Four fake tests: one passes, one hangs with a child, one fails late,
-# one ends before its plan is complete.
+# Five fake tests: one passes, one hangs with a child, one fails late,
+# one ends before its plan is complete, one ends leaving a child that
+# holds its output open (a failed test whose guests were never reaped).
 mkdir -p "$tmp/root/fake"
 cat > "$tmp/root/fake/pass" <<'T'
 #!/bin/sh
@@ -38,8 +39,15 @@ cat > "$tmp/root/fake/short" <<'T'
 #!/bin/sh
 echo "1..3"; echo "ok 1 a"; echo "ok 2 b"
 T
+cat > "$tmp/root/fake/orphan" <<T
+#!/bin/sh
+echo "1..1"; echo "not ok 1 a"
+sleep 1000 &
+echo \$! > "$tmp/orphan-child"
+exit 1
+T
 chmod +x "$tmp"/root/fake/*
-printf '10 fake/pass\n2 fake/hang\n10 fake/late\n10 fake/short\n' > "$tmp/list"
+printf '10 fake/pass\n2 fake/hang\n10 fake/late\n10 fake/short\n10 fake/orphan\n' > "$tmp/list"
 
 start=$(date +%s)
 sh "$MV_ROOT/scripts/testhost-runner.sh" "$tmp/list" "$tmp/root" > "$tmp/tap"
@@ -60,8 +68,14 @@ grep -q '^ok 1 selftests: fake: pass' "$tmp/tap" &&
 result $? "the tests around the hang still run and report"
 grep -q '^ok 4 selftests: fake: short' "$tmp/tap"
 result $? "a test that stops short of its plan exits 0 ..."
-[ "$(awk -f "$MV_ROOT/scripts/tap-count.awk" "$tmp/tap")" = "4 3 1" ]
-result $? "... and the count still finds it: 4 passed, 3 failed, 1 skipped ($(awk -f "$MV_ROOT/scripts/tap-count.awk" "$tmp/tap"))"
+grep -q '^not ok 5 selftests: fake: orphan # exit=1' "$tmp/tap"
+result $? "a test that leaves a child holding its output still ends ..."
+child=$(cat "$tmp/orphan-child" 2>/dev/null)
+[ -n "$child" ] && { [ ! -e "/proc/$child" ] ||
+	[ "$(awk '{ print $3 }' "/proc/$child/stat" 2>/dev/null)" = Z ]; }
+result $? "... and the child is killed when the test ends"
+[ "$(awk -f "$MV_ROOT/scripts/tap-count.awk" "$tmp/tap")" = "4 4 1" ]
+result $? "... and the count still finds it: 4 passed, 4 failed, 1 skipped ($(awk -f "$MV_ROOT/scripts/tap-count.awk" "$tmp/tap"))"
 
 # The kernel log check.
 printf '[    1.0] megavirt: ready\n[    2.0] all fine\n' > "$tmp/good.log"

@@ -31,6 +31,10 @@ run_one() {
 		setsid sh -c 'echo $$ > "$1"; shift; exec "$@"' sh \
 			"$work/pid" env $vars "$root/$prog" 2>&1 </dev/null
 		echo $? > "$work/rc"
+		# Whatever the test left running (a failed assertion skips
+		# its clean-up) would hold the pipe open and hang us here,
+		# and take memory from the tests after it: its session goes.
+		kill -9 "-$(cat "$work/pid")" 2>/dev/null
 	} | sed 's/^/# /' &
 	pipe=$!
 
