@@ -17,7 +17,7 @@ PACKAGES=(
 	libelf-dev libssl-dev dwarves
 	linux-headers-amd64 linux-source-6.1
 	qemu-system-x86 busybox-static libcap-dev liblzma-dev
-	iproute2
+	iproute2 squashfs-tools e2fsprogs
 )
 
 missing=()
