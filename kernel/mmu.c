@@ -264,20 +264,34 @@ void mv_mmu_exit(void)
 	mmu_notifier_synchronize();
 }
 
-/* A new guest root: throw the old shadow away and start an empty one. */
+/*
+ * A new guest root: empty the shadow in place.  Its top levels stay (and
+ * the switcher's slot in them); everything below goes.  Clearing only the
+ * entries in use, rather than allocating fresh zeroed top levels, matters
+ * while every flush and PTE update lands here: the guest is not running,
+ * and its next entry reloads CR3, which drops what any TLB held.
+ */
 int mv_mmu_new_root(struct mv_guest *g, u64 gcr3)
 {
-	struct mv_shadow s, old;
-	int err;
+	struct mv_shadow *s = &g->shadow;
+	int half, i;
 
-	err = alloc_shadow(g, &s, gcr3 & PTE_ADDR);
-	if (err)
-		return err;
 	spin_lock(&g->mmu_lock);
-	old = g->shadow;
-	g->shadow = s;
+	for (half = 0; half < 2; half++) {
+		u64 *l4 = s->l4[half];
+
+		if (half && l4 == s->l4[0])
+			break;
+		for (i = 0; i < PTRS_PER_PTE; i++) {
+			if (!(l4[i] & _PAGE_PRESENT) ||
+			    (l4 == s->top && i == HOLE_SLOT))
+				continue;
+			free_table(__va(l4[i] & PTE_ADDR), 3);
+			WRITE_ONCE(l4[i], 0);
+		}
+	}
+	s->gcr3 = gcr3 & PTE_ADDR;
 	spin_unlock(&g->mmu_lock);
-	free_shadow(&old);
 	g->cr3 = gcr3 & PTE_ADDR;
 	return 0;
 }

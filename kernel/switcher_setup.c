@@ -30,6 +30,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
+#include <linux/workqueue.h>
 #include <asm/desc.h>
 #include <asm/processor.h>
 #include <asm/tlbflush.h>
@@ -208,6 +209,7 @@ struct sw_mm {
 static LIST_HEAD(sw_mms);
 static DEFINE_MUTEX(sw_lock);
 static unsigned int sw_guests;
+static bool sw_pge_off;		/* we turned CR4.PGE off everywhere */
 
 static void pge_off(void *unused)
 {
@@ -219,6 +221,26 @@ static void pge_on(void *unused)
 	if (boot_cpu_has(X86_FEATURE_PGE))
 		cr4_set_bits(X86_CR4_PGE);
 }
+
+/*
+ * Global pages come back a second after the last guest is gone, not at
+ * once: turning PGE off or on is an IPI to every CPU and a full TLB flush
+ * on each, and a launcher that starts guests one after the other (a fleet
+ * restarting, the fuzz test) would pay both for every guest.
+ */
+#define PGE_RESTORE_DELAY	HZ
+
+static void pge_restore(struct work_struct *work)
+{
+	mutex_lock(&sw_lock);
+	if (!sw_guests && sw_pge_off) {
+		on_each_cpu(pge_on, NULL, 1);
+		sw_pge_off = false;
+	}
+	mutex_unlock(&sw_lock);
+}
+
+static DECLARE_DELAYED_WORK(pge_work, pge_restore);
 
 /*
  * A guest is being created in @mm: make sure the mm carries the switcher
@@ -245,8 +267,11 @@ int mv_sw_guest_get(struct mm_struct *mm)
 	list_add(&m->list, &sw_mms);
 found:
 	m->guests++;
-	if (!sw_guests++)
+	sw_guests++;
+	if (!sw_pge_off) {
 		on_each_cpu(pge_off, NULL, 1);
+		sw_pge_off = true;
+	}
 out:
 	mutex_unlock(&sw_lock);
 	return err;
@@ -269,7 +294,7 @@ void mv_sw_guest_put(struct mm_struct *mm)
 		break;
 	}
 	if (!--sw_guests)
-		on_each_cpu(pge_on, NULL, 1);
+		mod_delayed_work(system_wq, &pge_work, PGE_RESTORE_DELAY);
 	mutex_unlock(&sw_lock);
 }
 
@@ -458,6 +483,9 @@ static void flush_all(void *unused)
 
 void mv_switcher_exit(void)
 {
+	cancel_delayed_work_sync(&pge_work);
+	if (sw_pge_off)
+		on_each_cpu(pge_on, NULL, 1);
 	on_each_cpu(flush_all, NULL, 1);
 	mv_sw_tree_free(&host_tree);
 	free_cpus();
