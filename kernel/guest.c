@@ -14,6 +14,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/fpu/api.h>
 #include <asm/pgtable.h>
 
 #include "mv.h"
@@ -80,9 +81,18 @@ struct mv_guest *mv_guest_create(const struct mv_guest_config *cfg)
 	g->frame->ss = MV_GUEST_DS;
 	g->frame->rflags = X86_EFLAGS_FIXED | X86_EFLAGS_IF;
 
+	/*
+	 * The guest's FPU state is its own, as a KVM vCPU's is: it starts in
+	 * the init state (nothing of the launcher's), and run.c swaps it in
+	 * for the time MV_RUN runs.
+	 */
+	err = -ENOMEM;
+	if (!fpu_alloc_guest_fpstate(&g->fpu))
+		goto free_regs;
+
 	err = mv_sw_tree_alloc(&g->sw, 1);
 	if (err)
-		goto free_regs;
+		goto free_fpu;
 	err = mv_sw_guest_get(g->mm);
 	if (err)
 		goto free_tree;
@@ -96,6 +106,8 @@ put_switcher:
 	mv_sw_guest_put(g->mm);
 free_tree:
 	mv_sw_tree_free(&g->sw);
+free_fpu:
+	fpu_free_guest_fpstate(&g->fpu);
 free_regs:
 	__free_page(g->regs_page);
 free_guest:
@@ -115,6 +127,7 @@ void mv_guest_destroy(struct mv_guest *g)
 	mv_irq_destroy(g);
 	mv_sw_tree_free(&g->sw);
 	mv_sw_guest_put(g->mm);
+	fpu_free_guest_fpstate(&g->fpu);
 	__free_page(g->regs_page);
 	mv_mmu_destroy(g);
 }

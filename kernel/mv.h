@@ -19,6 +19,7 @@
 #include <linux/types.h>
 #include <linux/printk.h>
 #include <linux/wait.h>
+#include <asm/fpu/types.h>
 
 #include "uapi/megavirt.h"
 
@@ -91,6 +92,7 @@ struct mv_guest {
 	struct mv_frame *frame;		/* its trap frame */
 	u64 cr3;			/* guest-physical root */
 	u32 pkru;			/* the guest's PKRU */
+	struct fpu_guest fpu;		/* its FPU, SSE, AVX... state (run.c) */
 
 	struct mv_sw_tree sw;		/* the guest's view of the hole */
 	int sw_cpu;			/* whose area it maps, -1 for none */

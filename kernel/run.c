@@ -268,29 +268,16 @@ static void complete_exit(struct mv_guest *g, const struct mv_run *run)
 	g->awaiting = 0;
 }
 
-long mv_run(struct mv_guest *g, struct mv_run __user *urun)
+/* Until the guest needs the launcher, is dead, or a signal is pending. */
+static long run_loop(struct mv_guest *g)
 {
-	struct mv_run run;
 	u64 vector;
 
-	if (copy_from_user(&run, urun, sizeof(run)))
-		return -EFAULT;
-	if (run.flags)
-		return -EINVAL;
-	if (!g->dead) {
-		if (g->awaiting)
-			complete_exit(g, &run);
-		memset(&g->exit, 0, sizeof(g->exit));
-	}
-
-	WRITE_ONCE(g->vcpu_task, current);
 	while (!g->dead && !g->awaiting) {
 		int seq;
 
-		if (signal_pending(current)) {
-			WRITE_ONCE(g->vcpu_task, NULL);
+		if (signal_pending(current))
 			return -EINTR;
-		}
 		cond_resched();
 		seq = mv_irq_seq(g);
 		mv_irq_before_entry(g);
@@ -306,6 +293,7 @@ long mv_run(struct mv_guest *g, struct mv_run __user *urun)
 			local_irq_enable();
 			continue;
 		}
+		/* the guest's FPU registers, if anyone used the FPU since */
 		if (test_thread_flag(TIF_NEED_FPU_LOAD))
 			switch_fpu_return();
 		vector = run_once(g);
@@ -313,7 +301,41 @@ long mv_run(struct mv_guest *g, struct mv_run __user *urun)
 
 		handle_exit(g, vector);
 	}
+	return 0;
+}
+
+/*
+ * The guest's FPU state is swapped in for the whole of MV_RUN, as KVM
+ * does (fpu_swap_kvm_fpstate()): while it is in, the task's fpstate *is*
+ * the guest's, so a context switch, a host interrupt or softirq using the
+ * FPU, or a preemption saves the guest's registers into the guest's
+ * buffer, and TIF_NEED_FPU_LOAD tells us to load them again before the
+ * next entry.  The launcher's own state is saved on the way in and comes
+ * back on the way out, untouched by the guest and unseen by it.  PKRU is
+ * not part of the swap: run_once() switches it itself.
+ */
+long mv_run(struct mv_guest *g, struct mv_run __user *urun)
+{
+	struct mv_run run;
+	long ret;
+
+	if (copy_from_user(&run, urun, sizeof(run)))
+		return -EFAULT;
+	if (run.flags)
+		return -EINVAL;
+	if (!g->dead) {
+		if (g->awaiting)
+			complete_exit(g, &run);
+		memset(&g->exit, 0, sizeof(g->exit));
+	}
+
+	fpu_swap_kvm_fpstate(&g->fpu, true);
+	WRITE_ONCE(g->vcpu_task, current);
+	ret = run_loop(g);
 	WRITE_ONCE(g->vcpu_task, NULL);
+	fpu_swap_kvm_fpstate(&g->fpu, false);
+	if (ret)
+		return ret;
 
 	if (copy_to_user(urun, &g->exit, sizeof(g->exit)))
 		return -EFAULT;

@@ -99,6 +99,7 @@ enum guest_mode {
 	GM_FUZZ,		/* jump into random bytes, at ring %rsi */
 	GM_HCFUZZ,		/* %rdx random hypercalls from seed %rsi */
 	GM_IRET_VM86,		/* a 32-bit iret with EFLAGS.VM set */
+	GM_FPU,			/* %rdx rounds of SSE/AVX patterns from %rsi */
 };
 
 /* The privileged instructions GM_PRIV tries, in order. */

@@ -90,6 +90,35 @@ iret_to_vm86:
 	movl	%edi, 32(%rsp)
 	iretl
 
+/*
+ * fpu_load(buf, avx) and fpu_store(buf, avx): the vector registers from
+ * and to buf, 32 bytes per register: ymm0-15 with avx, else xmm0-15 (the
+ * first 16 bytes of each).
+ */
+	.globl	fpu_load, fpu_store
+fpu_load:
+	testq	%rsi, %rsi
+	jz	2f
+	.irp	r, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+	vmovdqu	32 * \r(%rdi), %ymm\r
+	.endr
+	ret
+2:	.irp	r, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+	movdqu	32 * \r(%rdi), %xmm\r
+	.endr
+	ret
+fpu_store:
+	testq	%rsi, %rsi
+	jz	2f
+	.irp	r, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+	vmovdqu	%ymm\r, 32 * \r(%rdi)
+	.endr
+	ret
+2:	.irp	r, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+	movdqu	%xmm\r, 32 * \r(%rdi)
+	.endr
+	ret
+
 /* Each privileged instruction at its own label, for the test to find. */
 	.globl	priv_insns
 	.balign	16

@@ -31,6 +31,7 @@ static inline u64 hcall(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4)
 
 void regs_roundtrip(u64 *out, u64 nr);
 void iret_to_vm86(u64 cs);
+void fpu_load(const u64 *buf, u64 avx), fpu_store(u64 *buf, u64 avx);
 extern char priv_insns[];
 
 static const char bye[] = "test guest says goodbye";
@@ -524,6 +525,55 @@ static void iret_vm86(void)
 	iret_to_vm86(VM86_CODE >> 4);
 }
 
+/* AVX, and the OS (the host) saves the upper halves: CPUID and XCR0. */
+static u64 have_avx(void)
+{
+	unsigned int a = 1, b, c = 0, d;
+	u64 xcr0;
+
+	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	if (!(c & (1U << 28)) || !(c & (1U << 27)))
+		return 0;
+	asm volatile("xgetbv" : "=a"(a), "=d"(d) : "c"(0));
+	xcr0 = a | (u64)d << 32;
+	return (xcr0 & 6) == 6;
+}
+
+/*
+ * The vector registers are the guest's own: they start in the init state
+ * (nothing of the launcher's), and a pattern loaded before a hypercall is
+ * there after it, @n times over, whatever ran on the CPU meanwhile (every
+ * 16th round goes out to the launcher, which loads patterns of its own).
+ */
+static u64 fpu_pattern[64], fpu_seen[64];
+
+static void fpu_rounds(u64 seed, u64 n)
+{
+	u64 avx = have_avx(), words = avx ? 4 : 2, i, r, k;
+	unsigned int mxcsr;
+
+	fpu_store(fpu_seen, avx);
+	for (r = 0; r < 16; r++)
+		for (k = 0; k < words; k++)
+			GUEST_ASSERT_EQ(fpu_seen[4 * r + k], 0);
+	asm volatile("stmxcsr %0" : "=m"(mxcsr));
+	GUEST_ASSERT_EQ(mxcsr, 0x1f80);
+	for (i = 0; i < n; i++) {
+		for (r = 0; r < 64; r++)
+			fpu_pattern[r] = seed ^ (r << 40) ^ i;
+		fpu_load(fpu_pattern, avx);
+		hcall(i % 16 == 15 ? UCALL_SYNC : MV_HC_NOP, i, 0, 0, 0, 0);
+		fpu_store(fpu_seen, avx);
+		for (r = 0; r < 16; r++)
+			for (k = 0; k < words; k++)
+				if (fpu_seen[4 * r + k] != fpu_pattern[4 * r + k]) {
+					hcall(UCALL_FAIL, r, fpu_seen[4 * r + k],
+					      fpu_pattern[4 * r + k], 0, 0);
+					return;
+				}
+	}
+}
+
 void guest_main(u64 mode, u64 arg, u64 arg2)
 {
 	u64 i;
@@ -630,6 +680,9 @@ void guest_main(u64 mode, u64 arg, u64 arg2)
 		break;
 	case GM_IRET_VM86:
 		iret_vm86();
+		break;
+	case GM_FPU:
+		fpu_rounds(arg, arg2);
 		break;
 	case GM_SCAN:
 		scan(arg);
