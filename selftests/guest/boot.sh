@@ -13,7 +13,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 KERNEL=${MV_GUEST_KERNEL:-/guest/bzImage}
 [ -f "$HERE/bzImage" ] && KERNEL=$HERE/bzImage
 INITRD=${MV_GUEST_INITRD:-/guest/initramfs.cpio.gz}
-N=12
+N=14
 
 plan $N
 if [ ! -c /dev/megavirt ] || [ ! -f "$KERNEL" ] || [ ! -f "$INITRD" ]; then
@@ -87,4 +87,27 @@ diag "$WORK/shell.out"
 check "reboot ends the guest with status 0" \
 	sh -c "[ $rc = 0 ] && grep -q 'guest 0: rebooted' '$WORK/shell.out'"
 check "no warning, oops or BUG in the shell's guest" clean "$L/guest-0.log"
+
+# A reboot starts the guest again under --restart always: the same
+# process boots a fresh megavirt guest.  Wait for the second run of the
+# command, then stop it.  (Not --log-dir: each start truncates the log.)
+timeout 120 "$MVLAUNCH" --engine megavirt --mem 64M --restart always \
+	--append 'mv.run="echo run-$MV_NAME" mv.exit=reboot' \
+	"$KERNEL" "$INITRD" > "$WORK/restart.out" 2>&1 < /dev/null &
+pid=$!
+runs=0
+t=0
+while [ $t -lt 900 ] && [ "$runs" -lt 2 ]; do
+	runs=$(grep -c '^run-n0-g0' "$WORK/restart.out" 2>/dev/null)
+	runs=${runs:-0}
+	sleep 0.1
+	t=$((t + 1))
+done
+kill -TERM $pid
+wait $pid
+rc=$?
+grep restarts "$WORK/restart.out" | sed 's/^/#   /'
+check "reboot with --restart always starts the guest again" \
+	sh -c "[ $runs -ge 2 ] && grep -qE '; [1-9][0-9]* restarts' '$WORK/restart.out'"
+check "... until SIGTERM stops it (status 143)" [ $rc = 143 ]
 finish
