@@ -43,9 +43,9 @@ make -s initramfs || { echo "not ok - make initramfs failed"; add 0 1 0; }
 
 # What is left is a handful of independent jobs: the build machine's own
 # tests and one test-host boot per configuration.  A test host under TCG
-# keeps about one core busy most of the time (most tests are single
-# threaded), so two workers take jobs from one queue, longest first, and
-# the suite takes about half as long as one after the other.  Each job
+# keeps about one core busy on average (most tests are single threaded,
+# many wait on timers), so three workers take jobs from one queue, longest
+# first (Documentation/build-and-test.rst has the measurements).  Each job
 # writes its own log; a line tells when each ends, and the logs are shown
 # whole, in queue order, once all are done, so that what CI prints reads
 # in order.  MV_JOBS=1 runs them one at a time.
@@ -116,9 +116,10 @@ worker() {
 	done
 }
 
-# Longest first: kvm (nested KVM, stock guests), then the paging runs.
+# Longest first: the core's full counts, the Linux guest, nested KVM,
+# then the other paging runs.
 jobs=""
-for run in ${MV_RUNS:-kvm host pti no5lvl}; do
+for run in ${MV_RUNS:-host guest kvm pti no5lvl}; do
 	has_tests "$run" && jobs="$jobs $run"
 done
 jobs="$jobs build-machine"
@@ -127,9 +128,9 @@ rm -rf build/check
 mkdir -p build/check
 printf '%s\n' $jobs > build/check/queue
 : > build/check/queue.lock
-step "tests: $(echo $jobs) (${MV_JOBS:-2} at a time) ($(elapsed))"
+step "tests: $(echo $jobs) (${MV_JOBS:-3} at a time) ($(elapsed))"
 pids=""
-for _ in $(seq "${MV_JOBS:-2}"); do
+for _ in $(seq "${MV_JOBS:-3}"); do
 	worker &
 	pids="$pids $!"
 done

@@ -20,6 +20,7 @@ Boot the test host (Debian's stock kernel under QEMU TCG) and run the
 selftests listed in selftests/tests.list for one configuration.
 
   --run NAME       configuration: host (default; 5-level paging),
+                   guest (the same, for the Linux guest's tests),
                    no5lvl (4-level), pti (KPTI forced), kvm (1 vCPU, for
                    nested KVM tests), bench (1 vCPU, with QEMU: make
                    bench), demo (1 vCPU: boot and run the demo)
@@ -58,7 +59,7 @@ done
 
 mode=test
 case "$run" in
-host) ;;
+host|guest) ;;
 no5lvl) append="no5lvl $append" ;;
 pti) append="pti=on $append" ;;
 kvm) smp=${smp:-1} ;;
