@@ -22,15 +22,17 @@ plan 5
 	[ -f "$DISK" ] && in_testhost ||
 	skip_all 5 "megavirt devices" "needs the test host, /dev/megavirt, $KERNEL and $DISK"
 
-# guest i of node 0 is 10.0.0.(2 + i) (guest/initramfs/init); each pings
-# the other, then stays up a while for the other's pings: a fleet starts
-# its guests one after the other, seconds apart under TCG.
+# guest i of node 0 is 10.0.0.(2 + i) (guest/initramfs/init); each waits
+# up to a minute for the other to answer, pings it, then stays up a while
+# for the other's pings: a fleet starts its guests one after the other,
+# seconds apart under TCG (10 s on a loaded machine).
 peer='10.0.0.$((3 - MV_INDEX))'
-NET="mv.run=\"ping -c 3 -w 60 $peer && echo net: ping $peer ok; sleep 30\""
+WAIT="n=0; until ping -c 1 -W 2 $peer > /dev/null || [ \$n -ge 30 ]; do n=\$((n + 1)); sleep 1; done"
+NET="mv.run=\"$WAIT; ping -c 3 -w 60 $peer && echo net: ping $peer ok; sleep 30\""
 modprobe tun
 modprobe bridge
 ip link add $BR type bridge && ip link set $BR up
-run_timed 120 net --engine megavirt --count 2 --mem 64M --bridge $BR \
+run_timed 180 net --engine megavirt --count 2 --mem 64M --bridge $BR \
 	--append "$NET" "$KERNEL" "$INITRD"
 grep -E 'net:|rtt|packet' "$out" | sed 's/^/#   /'
 check "two megavirt guests on a bridge ping each other" \
