@@ -53,6 +53,9 @@ static bool config_ok(const struct mv_guest_config *cfg)
 	return true;
 }
 
+/* Guests' serial numbers: a freed guest's address may come back, these not. */
+static atomic64_t serials;
+
 struct mv_guest *mv_guest_create(const struct mv_guest_config *cfg)
 {
 	struct mv_guest *g;
@@ -70,6 +73,7 @@ struct mv_guest *mv_guest_create(const struct mv_guest_config *cfg)
 	g->mmio_base = cfg->mmio_base;
 	g->mmio_size = cfg->mmio_size;
 	g->sw_cpu = -1;
+	g->serial = atomic64_inc_return(&serials);
 	mv_irq_init(g);
 	mv_eventfd_init(g);
 

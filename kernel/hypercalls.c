@@ -114,6 +114,13 @@ void mv_hypercall(struct mv_guest *g)
 	case MV_HC_SET_SYSCALL:
 		g->syscall_entry = f->rdi;
 		break;
+	case MV_HC_SET_TSC_AUX:
+		/* the MSR's upper half is reserved: writing it faults */
+		if (f->rdi > U32_MAX)
+			ret = -EINVAL;
+		else
+			g->tsc_aux = f->rdi;
+		break;
 	case MV_HC_SET_CLOCKEVENT:
 		ret = mv_set_clockevent(g, f->rdi, f->rsi);
 		break;

@@ -105,19 +105,27 @@ static int __init mv_init(void)
 	err = mv_switcher_init();
 	if (err)
 		return err;
+	err = mv_msrs_init();
+	if (err)
+		goto switcher_exit;
 	err = mv_device_register();
-	if (err) {
-		mv_switcher_exit();
-		return err;
-	}
+	if (err)
+		goto msrs_exit;
 	pr_info("ready: /dev/megavirt, ABI version %d\n", MEGAVIRT_ABI_VERSION);
 	return 0;
+
+msrs_exit:
+	mv_msrs_exit();
+switcher_exit:
+	mv_switcher_exit();
+	return err;
 }
 
 static void __exit mv_exit(void)
 {
 	mv_device_unregister();
 	mv_mmu_exit();
+	mv_msrs_exit();
 	mv_switcher_exit();
 }
 

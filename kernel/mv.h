@@ -3,7 +3,8 @@
  * megavirt.ko's private header, and its table of contents: each block below
  * names a file and the functions it offers the others.  Read the files in
  * this order: main.c (is this host fit?), device.c (/dev/megavirt),
- * guest.c (a guest's birth and death), run.c (the run loop), switcher.h,
+ * guest.c (a guest's birth and death), run.c (the run loop), msrs.c (the
+ * MSRs switched lazily), switcher.h,
  * switcher.S and switcher_setup.c (the world switch), mmu.c (shadow page
  * tables), mmio.c, eventfd.c, traps.c, irq.c, hypercalls.c.
  */
@@ -111,6 +112,8 @@ struct mv_guest {
 	struct mv_gate idt[256];	/* the guest's own IDT */
 	u64 kstack;			/* its stack for events from user mode */
 	u64 syscall_entry;		/* where user SYSCALLs go, 0 for none */
+	u32 tsc_aux;			/* what RDTSCP and RDPID read (msrs.c) */
+	u64 serial;			/* unique for the module's life (run.c) */
 
 	/* Virtual interrupts (irq.c): raised from any context. */
 	unsigned long irqs[BITS_TO_LONGS(MV_NR_VECTORS)];
@@ -155,6 +158,11 @@ int mv_write_gpa(struct mv_guest *g, u64 gpa, const void *src, size_t len);
 /* run.c: the run loop. */
 long mv_run(struct mv_guest *g, struct mv_run __user *urun);
 const char *mv_trap_name(unsigned int vector);
+
+/* msrs.c: the MSRs switched lazily, with a user return notifier. */
+int mv_msrs_init(void);
+void mv_msrs_exit(void);
+void mv_msrs_load_guest(int cpu, u32 tsc_aux);
 
 /* switcher_setup.c: the switcher's pages and page tables. */
 extern unsigned long mv_sw_base;

@@ -21,6 +21,7 @@
 #include <asm/desc.h>
 #include <asm/fpu/api.h>
 #include <asm/msr.h>
+#include <asm/nospec-branch.h>
 #include <asm/special_insns.h>
 #include <asm/sync_core.h>
 #include <asm/tlbflush.h>
@@ -28,11 +29,6 @@
 
 #include "mv.h"
 #include "switcher.h"
-
-/* What the host had in the MSRs the guest must not see. */
-struct host_msrs {
-	u64 kernel_gs_base, lstar, cstar, sysenter_cs;
-};
 
 static bool canonical48(u64 va)
 {
@@ -89,33 +85,60 @@ static void fill_host_page(int cpu)
 }
 
 /*
- * SYSCALL goes to the switcher while the guest runs, SYSENTER faults
- * (a zero code selector), and MSR_KERNEL_GS_BASE holds the host's CR3 for
- * the way out.  Restoring them is for after the switch.
+ * MSR_KERNEL_GS_BASE holds the host's CR3 for the switcher's way out
+ * (switcher.S); the host's own value, the task's user GS base, goes back
+ * after every trip.  The other MSRs the guest must not see are switched
+ * lazily (msrs.c).
  */
-static void switch_msrs(int cpu, struct host_msrs *h)
-{
-	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
-	rdmsrl(MSR_LSTAR, h->lstar);
-	rdmsrl(MSR_CSTAR, h->cstar);
-	rdmsrl(MSR_IA32_SYSENTER_CS, h->sysenter_cs);
-	wrmsrl(MSR_LSTAR, mv_sw_lstar(cpu));
-	wrmsrl(MSR_CSTAR, mv_sw_cstar(cpu));
-	wrmsrl(MSR_IA32_SYSENTER_CS, 0);
-	wrmsrl(MSR_KERNEL_GS_BASE, __read_cr3());
-}
-
-/* Returns true if an NMI hit the switcher while the guest's MSRs were in. */
-static bool restore_msrs(const struct host_msrs *h)
+static u64 switch_kernel_gs_base(void)
 {
 	u64 kgs;
 
 	rdmsrl(MSR_KERNEL_GS_BASE, kgs);
-	wrmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
-	wrmsrl(MSR_LSTAR, h->lstar);
-	wrmsrl(MSR_CSTAR, h->cstar);
-	wrmsrl(MSR_IA32_SYSENTER_CS, h->sysenter_cs);
+	wrmsrl(MSR_KERNEL_GS_BASE, __read_cr3());
+	return kgs;
+}
+
+/* Returns true if an NMI hit the switcher while the guest's MSRs were in. */
+static bool restore_kernel_gs_base(u64 host_kgs)
+{
+	u64 kgs;
+
+	rdmsrl(MSR_KERNEL_GS_BASE, kgs);
+	wrmsrl(MSR_KERNEL_GS_BASE, host_kgs);
 	return kgs & BIT_ULL(MV_NMI_SEEN_BIT);
+}
+
+/*
+ * The last guest each CPU ran, by serial: branch predictions one guest
+ * trained are not for the next one to use.  KVM makes the same IBPB when
+ * a CPU loads another vCPU's VMCB.  Hosts that make one after every exit
+ * (ENTRY_IBPB, IBPB_ON_VMEXIT; switcher.S) need no second.
+ */
+static DEFINE_PER_CPU(u64, last_guest);
+
+static void ibpb_if_new_owner(struct mv_guest *g)
+{
+	if (__this_cpu_read(last_guest) == g->serial)
+		return;
+	__this_cpu_write(last_guest, g->serial);
+	if (!cpu_feature_enabled(X86_FEATURE_ENTRY_IBPB) &&
+	    !cpu_feature_enabled(X86_FEATURE_IBPB_ON_VMEXIT))
+		indirect_branch_prediction_barrier();
+}
+
+/*
+ * The guest runs with the host kernel's SPEC_CTRL, which it cannot write
+ * (WRMSR faults at ring 1).  Where the host sets IBRS again on every entry
+ * from user space (KERNEL_IBRS: the write is what fences off predictions
+ * made in a lower mode), we do the same after an exit from the guest, as
+ * KVM does after a VM exit on such hosts.
+ */
+static void restore_spec_ctrl(void)
+{
+	if (cpu_feature_enabled(X86_FEATURE_KERNEL_IBRS))
+		native_wrmsrl(MSR_IA32_SPEC_CTRL,
+			      this_cpu_read(x86_spec_ctrl_current));
 }
 
 /*
@@ -149,8 +172,8 @@ static u64 run_once(struct mv_guest *g)
 	void *host = mv_sw_host_page(cpu);
 	bool have_pkru = cpu_feature_enabled(X86_FEATURE_OSPKE);
 	unsigned long dr7 = 0;
-	struct host_msrs msrs;
 	u32 host_pkru = 0;
+	u64 host_kgs;
 	u64 vector, fault;
 	bool nmi_seen;
 
@@ -161,7 +184,9 @@ static u64 run_once(struct mv_guest *g)
 		mv_sw_tree_map_cpu(&g->sw, &g->sw_cpu, cpu, g->regs_page);
 	mv_sw_tss_unbusy(cpu);
 	fill_host_page(cpu);
-	switch_msrs(cpu, &msrs);
+	mv_msrs_load_guest(cpu, g->tsc_aux);
+	ibpb_if_new_owner(g);
+	host_kgs = switch_kernel_gs_base();
 	if (hw_breakpoint_active()) {
 		get_debugreg(dr7, 7);
 		set_debugreg(0, 7);
@@ -179,6 +204,7 @@ static u64 run_once(struct mv_guest *g)
 	WRITE_ONCE(g->guest_cpu, cpu);
 	smp_mb();	/* pairs with the one in out_of_guest() */
 	mv_switch_to_guest(mv_sw_entry(cpu), mv_mmu_hw_cr3(g));
+	restore_spec_ctrl();
 	WRITE_ONCE(g->guest_cpu, -1);
 
 	if (have_pkru) {
@@ -188,7 +214,7 @@ static u64 run_once(struct mv_guest *g)
 	}
 	if (dr7)
 		hw_breakpoint_restore();
-	nmi_seen = restore_msrs(&msrs);
+	nmi_seen = restore_kernel_gs_base(host_kgs);
 
 	vector = g->frame->vector;
 	fault = *(u64 *)(host + MV_HO_FAULT_VECTOR);

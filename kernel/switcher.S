@@ -118,7 +118,17 @@ SYM_CODE_START_NOALIGN(mv_sw_enter)
 	popq	%rbx
 	popq	%rax
 	addq	$16, %rsp		/* vector and error code */
-	iretq
+
+	/*
+	 * Where the host clears CPU buffers on its own way to user space
+	 * (MDS and its kin: X86_FEATURE_CLEAR_CPU_BUF), so do we, after the
+	 * last load of anything but the guest's own registers.  The flags
+	 * this clobbers come back from the frame.
+	 */
+	testb	$MV_TBF_VERW, SW(MV_SW_TABLES + MV_TB_FLAGS)
+	jz	1f
+	verw	SW(MV_SW_TABLES + MV_TB_VERW_SEL)
+1:	iretq
 SYM_CODE_END(mv_sw_enter)
 
 /*
@@ -329,6 +339,14 @@ SYM_CODE_START_NOALIGN(mv_sw_exit)
 	wrgsbase %rax
 	movq	HOST(MV_HO_RSP), %rsp
 	UNWIND_HINT_FUNC
+
+	/*
+	 * The guest ran in supervisor mode as far as the return stack
+	 * buffer knows, and its calls may still be there: overwrite them
+	 * before the host's first ret, as the host does after a VM exit.
+	 * The fill's calls and jumps stay inside this copy.
+	 */
+	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT
 	ANNOTATE_UNRET_SAFE
 	ret
 	int3
@@ -376,6 +394,15 @@ SYM_FUNC_START(mv_switch_to_guest)
 	pushq	%r14
 	pushq	%r15
 	CALL_NOSPEC rdi
+	/*
+	 * Back from the guest as from user space: what the host does on
+	 * every entry from there against return-address speculation
+	 * (retbleed, SRSO: untraining, or an IBPB), and the IBPB it makes
+	 * after a VM exit where SRSO asks for one.  They clobber only
+	 * registers the C caller does not expect kept.
+	 */
+	UNTRAIN_RET
+	ALTERNATIVE "", "call entry_ibpb", X86_FEATURE_IBPB_ON_VMEXIT
 	popq	%r15
 	popq	%r14
 	popq	%r13

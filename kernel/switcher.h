@@ -44,6 +44,11 @@
 #define MV_TB_GDTR		0x1c6	/* limit at +0x1c6, base at +0x1c8 */
 #define MV_TB_IDTR		0x1d6	/* limit at +0x1d6, base at +0x1d8 */
 #define MV_TB_CPU		0x1e0	/* this area's CPU number */
+#define MV_TB_FLAGS		0x1e4	/* MV_TBF_* below, set at insmod */
+#define MV_TB_VERW_SEL		0x1e8	/* a data selector for VERW */
+
+/* What the host's mitigations ask of the switcher (MV_TB_FLAGS). */
+#define MV_TBF_VERW		0x1	/* clear CPU buffers before the iret */
 
 /* The switcher's GDT: entries 1-6 as the host's, TSS at 8, guest at 16. */
 #define MV_GDT_ENTRIES		18

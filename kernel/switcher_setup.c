@@ -385,6 +385,9 @@ static void fill_tables(int cpu)
 	idtr->size = 256 * 16 - 1;
 	idtr->address = area + MV_SW_IDT;
 	*(u32 *)(tb + MV_TB_CPU) = cpu;
+	*(u16 *)(tb + MV_TB_VERW_SEL) = MV_SEL_DS;
+	if (cpu_feature_enabled(X86_FEATURE_CLEAR_CPU_BUF))
+		*(u32 *)(tb + MV_TB_FLAGS) |= MV_TBF_VERW;
 }
 
 static int alloc_cpu(int cpu)

@@ -236,6 +236,7 @@ enum mv_hypercall {
 	MV_HC_LOAD_TLS		= 14,	/* (gpa of three GDT descriptors) */
 	MV_HC_FLUSH_ASYNC	= 15,	/* drain the shared page's batch ring */
 	MV_HC_SET_SYSCALL	= 16,	/* (entry rip): where user SYSCALLs go */
+	MV_HC_SET_TSC_AUX	= 17,	/* (value < 2^32): RDTSCP/RDPID's answer */
 };
 
 /* Numbers from here up leave the module: MV_EXIT_HYPERCALL. */

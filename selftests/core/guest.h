@@ -100,7 +100,16 @@ enum guest_mode {
 	GM_HCFUZZ,		/* %rdx random hypercalls from seed %rsi */
 	GM_IRET_VM86,		/* a 32-bit iret with EFLAGS.VM set */
 	GM_FPU,			/* %rdx rounds of SSE/AVX patterns from %rsi */
+	GM_TSC_AUX,		/* TSC_AUX %rsi, checked %rdx times: see below */
 };
+
+/*
+ * GM_TSC_AUX ends with UCALL_DONE(which of RDTSCP and RDPID it could
+ * check) and makes a UCALL_SYNC every TSC_AUX_SYNC rounds.
+ */
+#define TSC_AUX_RDTSCP	1
+#define TSC_AUX_RDPID	2
+#define TSC_AUX_SYNC	64
 
 /* The privileged instructions GM_PRIV tries, in order. */
 #define PRIV_NAMES { "cli", "sti", "hlt", "mov %cr3", "wrmsr", "rdmsr", \

@@ -539,6 +539,70 @@ static u64 have_avx(void)
 	return (xcr0 & 6) == 6;
 }
 
+static void cpuid(unsigned int leaf, unsigned int *c, unsigned int *d)
+{
+	unsigned int a = leaf, b;
+
+	*c = 0;
+	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(*c), "=d"(*d));
+}
+
+static u64 rdtscp_aux(void)
+{
+	unsigned int lo, hi, aux;
+
+	asm volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
+	return aux;
+}
+
+static u64 rdpid(void)
+{
+	u64 v;
+
+	asm volatile(".byte 0xf3, 0x0f, 0xc7, 0xf8" : "=a"(v));	/* rdpid %rax */
+	return v;
+}
+
+/*
+ * RDTSCP and RDPID read our own TSC_AUX: 0 until we set it, then @value,
+ * @n times, across in-module hypercalls and, every TSC_AUX_SYNC rounds, a
+ * trip out to the launcher (whose return to user space gives the host its
+ * value back) and wherever the test moves us meanwhile.
+ */
+static void tsc_aux(u64 value, u64 n)
+{
+	unsigned int c, d, max;
+	u64 have = 0, i;
+
+	asm volatile("cpuid" : "=a"(max) : "a"(0x80000000) : "ebx", "ecx", "edx");
+	if (max >= 0x80000001) {
+		cpuid(0x80000001, &c, &d);
+		if (d & (1U << 27))
+			have |= TSC_AUX_RDTSCP;
+	}
+	cpuid(7, &c, &d);
+	if (c & (1U << 22))
+		have |= TSC_AUX_RDPID;
+
+	if (have & TSC_AUX_RDTSCP)
+		GUEST_ASSERT_EQ(rdtscp_aux(), 0);
+	if (have & TSC_AUX_RDPID)
+		GUEST_ASSERT_EQ(rdpid(), 0);
+	GUEST_ASSERT_EQ(hcall(MV_HC_SET_TSC_AUX, 1UL << 32, 0, 0, 0, 0), -22UL);
+	GUEST_ASSERT_EQ(hcall(MV_HC_SET_TSC_AUX, value, 0, 0, 0, 0), 0);
+	for (i = 0; i < n; i++) {
+		if (have & TSC_AUX_RDTSCP)
+			GUEST_ASSERT_EQ(rdtscp_aux(), value);
+		if (have & TSC_AUX_RDPID)
+			GUEST_ASSERT_EQ(rdpid(), value);
+		if (i % TSC_AUX_SYNC == 0)
+			hcall(UCALL_SYNC, i, 0, 0, 0, 0);
+		else
+			GUEST_ASSERT_EQ(hcall(MV_HC_NOP, 0, 0, 0, 0, 0), 0);
+	}
+	GUEST_DONE(have);
+}
+
 /*
  * The vector registers are the guest's own: they start in the init state
  * (nothing of the launcher's), and a pattern loaded before a hypercall is
@@ -584,6 +648,9 @@ void guest_main(u64 mode, u64 arg, u64 arg2)
 		break;
 	case GM_REGS:
 		regs();
+		break;
+	case GM_TSC_AUX:
+		tsc_aux(arg, arg2);
 		break;
 	case GM_NOP_LOOP:
 		for (i = 0; i < arg; i++)
