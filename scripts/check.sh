@@ -44,8 +44,9 @@ make -s initramfs || { echo "not ok - make initramfs failed"; add 0 1 0; }
 # What is left is a handful of independent jobs: the build machine's own
 # tests and one test-host boot per configuration.  A test host under TCG
 # keeps about one core busy on average (most tests are single threaded,
-# many wait on timers), so three workers take jobs from one queue, longest
-# first (Documentation/build-and-test.rst has the measurements).  Each job
+# many wait on timers), so two workers take jobs from one queue, longest
+# first (Documentation/build-and-test.rst has the measurements and why
+# not three).  Each job
 # writes its own log; a line tells when each ends, and the logs are shown
 # whole, in queue order, once all are done, so that what CI prints reads
 # in order.  MV_JOBS=1 runs them one at a time.
@@ -128,9 +129,9 @@ rm -rf build/check
 mkdir -p build/check
 printf '%s\n' $jobs > build/check/queue
 : > build/check/queue.lock
-step "tests: $(echo $jobs) (${MV_JOBS:-3} at a time) ($(elapsed))"
+step "tests: $(echo $jobs) (${MV_JOBS:-2} at a time) ($(elapsed))"
 pids=""
-for _ in $(seq "${MV_JOBS:-3}"); do
+for _ in $(seq "${MV_JOBS:-2}"); do
 	worker &
 	pids="$pids $!"
 done
