@@ -380,8 +380,12 @@ static void scan(u64 area)
 	 * of the trap frame at the top of the regs page: they are our own
 	 * values as last saved (the compiler keeps both candidates for kmin
 	 * in registers), so they would be reported however clean the host.
+	 * Not the text either: any eight bytes of code may look like an
+	 * address (the RSB fill moved "ret; int3; mov (%rsp),%rbx; inc" to
+	 * an 8-byte boundary, 0xff48241c8b48ccc3), and the switcher's copy
+	 * holds no pointer by construction: it has no relocations.
 	 */
-	scan_range(area, FRAME_GPRS);
+	scan_range(area + MV_SW_IDT, FRAME_GPRS - MV_SW_IDT);
 	scan_range(area + FRAME_GPRS_END, 0x6000 - FRAME_GPRS_END);
 	/* all our memory but our own code, whose bytes are no pointers */
 	scan_range(0, G_LOAD);
