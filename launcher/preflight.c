@@ -168,8 +168,9 @@ static int check_net(const struct mv_config *cfg)
 	if (!cfg->tap && !cfg->bridge)
 		return 0;
 	if (access("/dev/net/tun", R_OK | W_OK)) {
-		mv_err("/dev/net/tun: %s (load the tun module?)",
-		       strerror(errno));
+		mv_err("/dev/net/tun: %s (%s)", strerror(errno),
+		       errno == ENOENT ? "load the tun module?" :
+		       "a normal user needs it mode 0666, as udev makes it");
 		return MV_EXIT_HOST;
 	}
 	if (cfg->bridge) {
