@@ -69,8 +69,10 @@ net)
 	while [ $i -lt 60 ] && ! ping -c 1 -W 2 $peer > /dev/null 2>&1; do
 		i=$((i + 1))
 	done
-	ping -c 3 -W 5 $peer > /tmp/ping 2>&1 && echo "net: ping $peer ok"
-	tail -n 2 /tmp/ping
+	if said=$(ping -c 3 -W 5 $peer 2>&1); then
+		echo "net: ping $peer ok"
+	fi
+	echo "$said" | tail -n 2
 	sleep 5
 	;;
 esac
