@@ -117,6 +117,21 @@ static inline int vm_run(struct vm *vm)
 	}
 }
 
+/* A counter the guest keeps in its memory (G_COUNTERS). */
+#define COUNTER(vm, i)	(((volatile uint64_t *)((vm)->mem + G_COUNTERS))[i])
+
+/* Run the guest and expect this ucall; a guest assertion shows its line. */
+#define EXPECT_UCALL(vm, want) do {					\
+	ASSERT_EQ(0, vm_run(vm)) TH_LOG("MV_RUN: %s", strerror(errno)); \
+	ASSERT_EQ(MV_EXIT_HYPERCALL, (vm)->run.exit_reason)		\
+		TH_LOG("exit %u: %s", (vm)->run.exit_reason, (vm)->run.end.reason); \
+	ASSERT_EQ((want), (vm)->run.hypercall.nr)				\
+		TH_LOG("guest assertion at line %llu: got %#llx want %#llx", \
+		       (unsigned long long)(vm)->run.hypercall.args[0],	\
+		       (unsigned long long)(vm)->run.hypercall.args[1],	\
+		       (unsigned long long)(vm)->run.hypercall.args[2]); \
+} while (0)
+
 /* Run the guest and expect it to die by the hypervisor's hand. */
 #define EXPECT_KILLED(vm, what) do {					\
 	ASSERT_EQ(0, vm_run(vm));					\

@@ -23,19 +23,6 @@
 	ASSERT_EQ(0, vm_create(&vm, fd, (mode), (arg), (arg2)))	\
 		TH_LOG("creating the guest: %s", strerror(errno))
 
-#define COUNTER(vm, i)	(((volatile uint64_t *)((vm)->mem + G_COUNTERS))[i])
-
-#define EXPECT_UCALL(vm, want) do {					\
-	ASSERT_EQ(0, vm_run(vm)) TH_LOG("MV_RUN: %s", strerror(errno)); \
-	ASSERT_EQ(MV_EXIT_HYPERCALL, (vm)->run.exit_reason)		\
-		TH_LOG("exit %u: %s", (vm)->run.exit_reason, (vm)->run.end.reason); \
-	ASSERT_EQ((want), (vm)->run.hypercall.nr)				\
-		TH_LOG("guest assertion at line %llu: got %#llx want %#llx", \
-		       (unsigned long long)(vm)->run.hypercall.args[0],	\
-		       (unsigned long long)(vm)->run.hypercall.args[1],	\
-		       (unsigned long long)(vm)->run.hypercall.args[2]); \
-} while (0)
-
 static void on_alarm(int sig)
 {
 }

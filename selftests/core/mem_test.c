@@ -66,17 +66,6 @@ static int merged(struct vm *a, struct vm *b)
 	return n;
 }
 
-#define EXPECT_UCALL(vm, want) do {					\
-	ASSERT_EQ(0, vm_run(vm)) TH_LOG("MV_RUN: %s", strerror(errno)); \
-	ASSERT_EQ(MV_EXIT_HYPERCALL, (vm)->run.exit_reason)		\
-		TH_LOG("exit %u: %s", (vm)->run.exit_reason, (vm)->run.end.reason); \
-	ASSERT_EQ((want), (vm)->run.hypercall.nr)				\
-		TH_LOG("guest assertion at line %llu: got %#llx want %#llx", \
-		       (unsigned long long)(vm)->run.hypercall.args[0],	\
-		       (unsigned long long)(vm)->run.hypercall.args[1],	\
-		       (unsigned long long)(vm)->run.hypercall.args[2]); \
-} while (0)
-
 /*
  * Two guests fill 200 pages each with the same contents and halt; ksmd
  * merges them (pages_sharing rises); woken, each guest finds its contents

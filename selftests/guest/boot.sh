@@ -7,12 +7,7 @@
 # first failure says how far the port gets (Documentation/guest.rst).
 # A kernel placed next to this script as "bzImage" wins over
 # $MV_GUEST_KERNEL: that is how a work-in-progress kernel is tried.
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../launcher/lib.sh"
-
-KERNEL=${MV_GUEST_KERNEL:-/guest/bzImage}
-[ -f "$HERE/bzImage" ] && KERNEL=$HERE/bzImage
-INITRD=${MV_GUEST_INITRD:-/guest/initramfs.cpio.gz}
+. "$(dirname "$0")/lib.sh"
 N=14
 
 plan $N

@@ -8,13 +8,8 @@
 # two lines shows up in its console log, polled every 0.1 s (a poll of
 # the test host under TCG takes longer: the margin is the 1 %, 0.3 s).
 # A kernel placed next to this script as "bzImage" wins over
-# $MV_GUEST_KERNEL, as in boot.sh.
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../launcher/lib.sh"
-
-KERNEL=${MV_GUEST_KERNEL:-/guest/bzImage}
-[ -f "$HERE/bzImage" ] && KERNEL=$HERE/bzImage
-INITRD=${MV_GUEST_INITRD:-/guest/initramfs.cpio.gz}
+# $MV_GUEST_KERNEL (lib.sh).
+. "$(dirname "$0")/lib.sh"
 
 plan 3
 [ -c /dev/megavirt ] && [ -f "$KERNEL" ] && [ -f "$INITRD" ] ||

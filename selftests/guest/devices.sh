@@ -7,13 +7,8 @@
 # squashfs image through virtio-blk and read identical contents.  The
 # same checks on the kvm engine are selftests/launcher/stock_net_blk.sh.
 # A kernel placed next to this script as "bzImage" wins over
-# $MV_GUEST_KERNEL, as in boot.sh.
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../launcher/lib.sh"
-
-KERNEL=${MV_GUEST_KERNEL:-/guest/bzImage}
-[ -f "$HERE/bzImage" ] && KERNEL=$HERE/bzImage
-INITRD=${MV_GUEST_INITRD:-/guest/initramfs.cpio.gz}
+# $MV_GUEST_KERNEL (lib.sh).
+. "$(dirname "$0")/lib.sh"
 DISK=$HERE/../launcher/blk.sqfs
 BR=mvgbr0
 

@@ -9,13 +9,8 @@
 # ready marker and the resident memory per guest are printed for
 # Documentation/guest.rst.  MV_FLEET=N runs N guests instead (N <= 200).
 # A kernel placed next to this script as "bzImage" wins over
-# $MV_GUEST_KERNEL, as in boot.sh.
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../launcher/lib.sh"
-
-KERNEL=${MV_GUEST_KERNEL:-/guest/bzImage}
-[ -f "$HERE/bzImage" ] && KERNEL=$HERE/bzImage
-INITRD=${MV_GUEST_INITRD:-/guest/initramfs.cpio.gz}
+# $MV_GUEST_KERNEL (lib.sh).
+. "$(dirname "$0")/lib.sh"
 COUNT=${MV_FLEET:-64}
 BR=mvfbr0
 

@@ -8,13 +8,8 @@
 # afterwards.  User space sees the CPU's own CPUID, so on a CPU with AVX
 # the guest kernel must switch the ymm registers' upper halves too.
 # A kernel placed next to this script as "bzImage" wins over
-# $MV_GUEST_KERNEL, as in boot.sh.
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../launcher/lib.sh"
-
-KERNEL=${MV_GUEST_KERNEL:-/guest/bzImage}
-[ -f "$HERE/bzImage" ] && KERNEL=$HERE/bzImage
-INITRD=${MV_GUEST_INITRD:-/guest/initramfs.cpio.gz}
+# $MV_GUEST_KERNEL (lib.sh).
+. "$(dirname "$0")/lib.sh"
 DISK=$HERE/guest-tests.sqfs
 
 plan 3

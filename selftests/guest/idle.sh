@@ -9,13 +9,8 @@
 # kernel asleep in MV_HC_HALT until its next timer.  MV_FLEET=N sets the
 # number of guests (default 8).
 # A kernel placed next to this script as "bzImage" wins over
-# $MV_GUEST_KERNEL, as in boot.sh.
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../launcher/lib.sh"
-
-KERNEL=${MV_GUEST_KERNEL:-/guest/bzImage}
-[ -f "$HERE/bzImage" ] && KERNEL=$HERE/bzImage
-INITRD=${MV_GUEST_INITRD:-/guest/initramfs.cpio.gz}
+# $MV_GUEST_KERNEL (lib.sh).
+. "$(dirname "$0")/lib.sh"
 COUNT=${MV_FLEET:-8}
 SECS=20
 

@@ -10,13 +10,8 @@
 # memory as a kernel does (ENOSPC, ENOMEM or the OOM killer), not be
 # killed by the hypervisor.
 # A kernel placed next to this script as "bzImage" wins over
-# $MV_GUEST_KERNEL, as in boot.sh.
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../launcher/lib.sh"
-
-KERNEL=${MV_GUEST_KERNEL:-/guest/bzImage}
-[ -f "$HERE/bzImage" ] && KERNEL=$HERE/bzImage
-INITRD=${MV_GUEST_INITRD:-/guest/initramfs.cpio.gz}
+# $MV_GUEST_KERNEL (lib.sh).
+. "$(dirname "$0")/lib.sh"
 DISK=$HERE/guest-tests.sqfs
 STEPS="fork threads signals mprotect munmap"
 
