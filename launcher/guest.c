@@ -67,6 +67,16 @@ void guest__end(struct guest *g, enum guest_end end, const char *fmt, ...)
 		g->engine->kick(g);
 }
 
+/*
+ * An engine's setup call failed with errno set: the guest ends as failed,
+ * naming the call.  Returns -1 so that the engine can return it at once.
+ */
+int guest__fail(struct guest *g, const char *what)
+{
+	guest__end(g, GUEST_FAILED, "%s: %s", what, strerror(errno));
+	return -1;
+}
+
 bool guest__ended(struct guest *g)
 {
 	bool ended;

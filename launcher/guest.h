@@ -325,6 +325,7 @@ struct guest {
 
 void __printf(3, 4) guest__end(struct guest *g, enum guest_end end,
 			       const char *fmt, ...);
+int guest__fail(struct guest *g, const char *what);
 bool guest__ended(struct guest *g);
 void guest__set_up(struct guest *g);
 void guest__set_panic(struct guest *g, const char *reason);

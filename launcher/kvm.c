@@ -121,12 +121,6 @@ static int kvm_probe(char *why, size_t len)
 	return 0;
 }
 
-static int fail(struct guest *g, const char *what)
-{
-	guest__end(g, GUEST_FAILED, "%s: %s", what, strerror(errno));
-	return -1;
-}
-
 static int kvm_create(struct guest *g)
 {
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
@@ -135,7 +129,7 @@ static int kvm_create(struct guest *g)
 	char why[160];
 
 	if (!vm)
-		return fail(g, "out of memory");
+		return guest__fail(g, "out of memory");
 	vm->vm_fd = -1;
 	vm->vcpu_fd = -1;
 	g->engine_data = vm;
@@ -146,15 +140,15 @@ static int kvm_create(struct guest *g)
 	}
 	vm->vm_fd = ioctl(vm->sys_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0)
-		return fail(g, "KVM_CREATE_VM");
+		return guest__fail(g, "KVM_CREATE_VM");
 	/* Intel needs these two pages of its own below 4 GiB; AMD ignores. */
 	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0)
-		return fail(g, "KVM_SET_TSS_ADDR");
+		return guest__fail(g, "KVM_SET_TSS_ADDR");
 	ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &ident);
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
-		return fail(g, "KVM_CREATE_IRQCHIP");
+		return guest__fail(g, "KVM_CREATE_IRQCHIP");
 	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
-		return fail(g, "KVM_CREATE_PIT2");
+		return guest__fail(g, "KVM_CREATE_PIT2");
 	if (getenv("MVLAUNCH_DEBUG"))
 		vm->stats = calloc(1, sizeof(*vm->stats));
 	return 0;
@@ -171,7 +165,7 @@ static int kvm_add_memory(struct guest *g)
 	};
 
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
-		return fail(g, "KVM_SET_USER_MEMORY_REGION");
+		return guest__fail(g, "KVM_SET_USER_MEMORY_REGION");
 	return 0;
 }
 
@@ -278,27 +272,27 @@ static int kvm_set_boot_state(struct guest *g)
 
 	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
 	if (vm->vcpu_fd < 0)
-		return fail(g, "KVM_CREATE_VCPU");
+		return guest__fail(g, "KVM_CREATE_VCPU");
 	size = ioctl(vm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (size <= 0)
-		return fail(g, "KVM_GET_VCPU_MMAP_SIZE");
+		return guest__fail(g, "KVM_GET_VCPU_MMAP_SIZE");
 	vm->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		       vm->vcpu_fd, 0);
 	if (vm->run == MAP_FAILED) {
 		vm->run = NULL;
-		return fail(g, "mmap kvm_run");
+		return guest__fail(g, "mmap kvm_run");
 	}
 	vm->run_size = size;
 	if (set_cpuid(vm))
-		return fail(g, "KVM_SET_CPUID2");
+		return guest__fail(g, "KVM_SET_CPUID2");
 	if (set_lapic(vm))
-		return fail(g, "KVM_SET_LAPIC");
+		return guest__fail(g, "KVM_SET_LAPIC");
 	if (set_sregs(g, vm))
-		return fail(g, "KVM_SET_SREGS");
+		return guest__fail(g, "KVM_SET_SREGS");
 	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &r) < 0)
-		return fail(g, "KVM_SET_REGS");
+		return guest__fail(g, "KVM_SET_REGS");
 	if (ioctl(vm->vcpu_fd, KVM_SET_FPU, &fpu) < 0)
-		return fail(g, "KVM_SET_FPU");
+		return guest__fail(g, "KVM_SET_FPU");
 	return 0;
 }
 
@@ -404,7 +398,7 @@ static int kvm_run(struct guest *g)
 				vm->run->immediate_exit = 0;
 				continue;
 			}
-			return fail(g, "KVM_RUN");
+			return guest__fail(g, "KVM_RUN");
 		}
 		if (!handle_exit(g, vm->run))
 			break;

@@ -105,19 +105,13 @@ static int mv_probe(char *why, size_t len)
 	return 0;
 }
 
-static int fail(struct guest *g, const char *what)
-{
-	guest__end(g, GUEST_FAILED, "%s: %s", what, strerror(errno));
-	return -1;
-}
-
 static int mv_create(struct guest *g)
 {
 	struct mv_vm *vm = calloc(1, sizeof(*vm));
 	char why[200];
 
 	if (!vm)
-		return fail(g, "out of memory");
+		return guest__fail(g, "out of memory");
 	g->engine_data = vm;
 	vm->fd = mv_open(why, sizeof(why));
 	if (vm->fd < 0) {
@@ -139,7 +133,7 @@ static int mv_add_memory(struct guest *g)
 	};
 
 	if (ioctl(vm->fd, MV_CREATE_GUEST, &c) < 0)
-		return fail(g, "MV_CREATE_GUEST");
+		return guest__fail(g, "MV_CREATE_GUEST");
 	return 0;
 }
 
@@ -232,7 +226,7 @@ static int mv_set_boot_state(struct guest *g)
 		return -1;
 	}
 	if (ioctl(vm->fd, MV_SET_REGS, &r) < 0)
-		return fail(g, "MV_SET_REGS");
+		return guest__fail(g, "MV_SET_REGS");
 	return 0;
 }
 
@@ -368,7 +362,7 @@ static int mv_run(struct guest *g)
 		if (ioctl(vm->fd, MV_RUN, &vm->run) < 0) {
 			if (errno == EINTR)
 				continue;
-			return fail(g, "MV_RUN");
+			return guest__fail(g, "MV_RUN");
 		}
 		if (!handle_exit(g, &vm->run))
 			break;
