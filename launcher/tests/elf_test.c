@@ -24,6 +24,12 @@ void guest__end(struct guest *g, enum guest_end end, const char *fmt, ...)
 	(void)fmt;
 }
 
+int guest__fail(struct guest *g, const char *what)
+{
+	g->end = GUEST_FAILED;
+	return -1;
+}
+
 bool guest__ended(struct guest *g)
 {
 	return g->end != GUEST_RUNNING;
