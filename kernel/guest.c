@@ -193,7 +193,7 @@ int mv_set_regs(struct mv_guest *g, const struct mv_regs *r)
 	f->fs_base = r->fs_base;
 	f->gs_base = r->gs_base;
 	if (r->cr3 != g->cr3)
-		return mv_mmu_new_root(g, r->cr3);
+		return mv_mmu_new_root(g, r->cr3, false);
 	return 0;
 }
 

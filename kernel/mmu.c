@@ -48,6 +48,8 @@
 #define PTE_ADDR	0x000ffffffffff000ULL
 #define SHADOW_TABLE	(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | \
 			 _PAGE_ACCESSED | _PAGE_DIRTY)
+/* A leaf the guest marked global (see drop_local()); the CPU ignores it. */
+#define SHADOW_GLOBAL	_PAGE_SOFTW1
 #define HOLE_SLOT	256
 #define SW_HOLE_SIZE	BIT_ULL(39)	/* we use the first 512 GB of the slot */
 
@@ -264,38 +266,6 @@ void mv_mmu_exit(void)
 	mmu_notifier_synchronize();
 }
 
-/*
- * A new guest root: empty the shadow in place.  Its top levels stay (and
- * the switcher's slot in them); everything below goes.  Clearing only the
- * entries in use, rather than allocating fresh zeroed top levels, matters
- * while every flush and PTE update lands here: the guest is not running,
- * and its next entry reloads CR3, which drops what any TLB held.
- */
-int mv_mmu_new_root(struct mv_guest *g, u64 gcr3)
-{
-	struct mv_shadow *s = &g->shadow;
-	int half, i;
-
-	spin_lock(&g->mmu_lock);
-	for (half = 0; half < 2; half++) {
-		u64 *l4 = s->l4[half];
-
-		if (half && l4 == s->l4[0])
-			break;
-		for (i = 0; i < PTRS_PER_PTE; i++) {
-			if (!(l4[i] & _PAGE_PRESENT) ||
-			    (l4 == s->top && i == HOLE_SLOT))
-				continue;
-			free_table(__va(l4[i] & PTE_ADDR), 3);
-			WRITE_ONCE(l4[i], 0);
-		}
-	}
-	s->gcr3 = gcr3 & PTE_ADDR;
-	spin_unlock(&g->mmu_lock);
-	g->cr3 = gcr3 & PTE_ADDR;
-	return 0;
-}
-
 u64 mv_mmu_hw_cr3(struct mv_guest *g)
 {
 	return __pa(g->shadow.top);
@@ -315,6 +285,7 @@ static int index_of(u64 va, int level)
 struct walk {
 	u64 gpa;		/* of the 4 KB page */
 	bool user, write, nx;
+	bool global;		/* the leaf's G bit */
 	bool fault;		/* the guest's tables do not allow it */
 };
 
@@ -331,6 +302,7 @@ static int walk_guest(struct mv_guest *g, u64 va, bool write, struct walk *w)
 	w->user = true;
 	w->write = true;
 	w->nx = false;
+	w->global = false;
 	w->fault = false;
 	for (level = 4; level >= 1; level--) {
 		addr = table + 8 * index_of(va, level);
@@ -352,12 +324,15 @@ static int walk_guest(struct mv_guest *g, u64 va, bool write, struct walk *w)
 
 			w->gpa = ((entry & PTE_ADDR) & ~(size - 1)) +
 				 (va & (size - 1) & PAGE_MASK);
+			w->global = !!(entry & _PAGE_GLOBAL);
 			break;
 		}
-		if (level == 1)
+		if (level == 1) {
 			w->gpa = entry & PTE_ADDR;
-		else
+			w->global = !!(entry & _PAGE_GLOBAL);
+		} else {
 			table = entry & PTE_ADDR;
+		}
 		if (!(entry & _PAGE_ACCESSED)) {
 			entry |= _PAGE_ACCESSED;
 			mv_write_gpa(g, addr, &entry, sizeof(entry));
@@ -444,13 +419,149 @@ static void install(struct mv_guest *g, u64 va, u64 gpa, struct page *page,
 		pte |= _PAGE_USER;
 	if (w->nx)
 		pte |= _PAGE_NX;
+	if (w->global && (va >> 63))
+		pte |= SHADOW_GLOBAL;
 	spin_lock(&g->mmu_lock);
 	if (!g->mmu_invalidating && g->mmu_seq == seq) {
+		if ((va >> 63) && !w->global)
+			g->shadow.kernel_local = true;
 		leaf = shadow_leaf(g, va, true);
 		companion(PTR_ALIGN_DOWN(leaf, PAGE_SIZE))[index_of(va, 1)] = gpa;
 		WRITE_ONCE(*leaf, pte);
 	}
 	spin_unlock(&g->mmu_lock);
+}
+
+/*
+ * The shadow is the guest's TLB, and it forgets what a TLB forgets.  The
+ * guest sees global pages (CR4.PGE) on: a switch of address space, or a
+ * flush of "user" translations, drops every translation except those of
+ * the kernel half that the guest's own leaf marked global, and only a
+ * flush of everything or of that one page drops those.  Linux marks its
+ * kernel mappings global and flushes them itself whenever it changes one,
+ * so the kernel half of the shadow survives the guest's context switches
+ * instead of being faulted in again, page by page, after each of them.
+ *
+ * The shadow leaf of a global page carries SHADOW_GLOBAL, a bit of the
+ * CPU's left to software.  The CPU's own G bit is never set in a shadow:
+ * with the host's global pages back on, such a translation would outlive
+ * the switch back to the host.
+ */
+
+/* The top-level slots of the guest's lower (0) or upper (1) half. */
+static void half_slots(struct mv_shadow *s, int half, u64 **l4, int *lo,
+		       int *hi)
+{
+	*l4 = s->l4[half];
+	*lo = 0;
+	*hi = PTRS_PER_PTE;
+	if (s->l4[0] == s->l4[1]) {	/* 4-level: one PML4 for both */
+		*lo = half ? PTRS_PER_PTE / 2 : 0;
+		*hi = half ? PTRS_PER_PTE : PTRS_PER_PTE / 2;
+	}
+}
+
+/* Free everything the shadow maps in one half of the guest's space. */
+static void drop_half(struct mv_shadow *s, int half)
+{
+	int i, lo, hi;
+	u64 *l4;
+
+	half_slots(s, half, &l4, &lo, &hi);
+	for (i = lo; i < hi; i++) {
+		if (!(l4[i] & _PAGE_PRESENT) || (l4 == s->top && i == HOLE_SLOT))
+			continue;
+		free_table(__va(l4[i] & PTE_ADDR), 3);
+		WRITE_ONCE(l4[i], 0);
+	}
+}
+
+/* Clear the leaves under @table that the guest did not mark global. */
+static void sweep_table(u64 *table, int level)
+{
+	int i;
+
+	for (i = 0; i < PTRS_PER_PTE; i++) {
+		if (!(table[i] & _PAGE_PRESENT))
+			continue;
+		if (level > 1)
+			sweep_table(__va(table[i] & PTE_ADDR), level - 1);
+		else if (!(table[i] & SHADOW_GLOBAL))
+			WRITE_ONCE(table[i], 0);
+	}
+}
+
+/* What a CR3 load does to a TLB: all but the global translations go. */
+static void drop_local(struct mv_shadow *s)
+{
+	int i, lo, hi;
+	u64 *l4;
+
+	drop_half(s, 0);
+	if (!s->kernel_local)
+		return;
+	half_slots(s, 1, &l4, &lo, &hi);
+	for (i = lo; i < hi; i++)
+		if ((l4[i] & _PAGE_PRESENT) && !(l4 == s->top && i == HOLE_SLOT))
+			sweep_table(__va(l4[i] & PTE_ADDR), 3);
+	s->kernel_local = false;
+}
+
+/*
+ * The guest loads a new root (MV_HC_NEW_PGTABLE, or the launcher's
+ * registers, which start the shadow afresh).  The guest is not running,
+ * and its next entry reloads CR3, which drops what any TLB held.
+ */
+int mv_mmu_new_root(struct mv_guest *g, u64 gcr3, bool keep_global)
+{
+	struct mv_shadow *s = &g->shadow;
+
+	spin_lock(&g->mmu_lock);
+	drop_local(s);
+	if (!keep_global) {
+		drop_half(s, 1);
+		s->kernel_local = false;
+	}
+	s->gcr3 = gcr3 & PTE_ADDR;
+	spin_unlock(&g->mmu_lock);
+	g->cr3 = gcr3 & PTE_ADDR;
+	return 0;
+}
+
+/* MV_HC_FLUSH_TLB: @how is MV_FLUSH_ALL, MV_FLUSH_USER or MV_FLUSH_ONE. */
+u64 mv_mmu_flush(struct mv_guest *g, u64 how, u64 va)
+{
+	struct mv_shadow *s = &g->shadow;
+	u64 *leaf;
+
+	if (how > MV_FLUSH_ONE)
+		return -EINVAL;
+	spin_lock(&g->mmu_lock);
+	if (how == MV_FLUSH_ALL) {
+		drop_half(s, 0);
+		drop_half(s, 1);
+		s->kernel_local = false;
+	} else if (how == MV_FLUSH_USER) {
+		drop_local(s);
+	} else if (canonical48(va)) {
+		leaf = shadow_leaf(g, va, false);
+		if (leaf)
+			WRITE_ONCE(*leaf, 0);
+	}
+	spin_unlock(&g->mmu_lock);
+	return 0;
+}
+
+/*
+ * MV_HC_SET_PTE: the guest changed an entry of @level at @va under some
+ * root.  A leaf is one page's flush; a table above it may have mapped
+ * anything beneath, so that is a flush of everything.
+ */
+u64 mv_mmu_set_pte(struct mv_guest *g, u64 va, u64 level)
+{
+	if (level < 1 || level > 4)
+		return -EINVAL;
+	return mv_mmu_flush(g, level == 1 ? MV_FLUSH_ONE : MV_FLUSH_ALL, va);
 }
 
 /*

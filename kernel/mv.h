@@ -59,6 +59,7 @@ struct mv_shadow {
 	u64 gcr3;		/* the guest's root, guest-physical */
 	u64 *top;		/* PML5 or PML4, as the host pages */
 	u64 *l4[2];		/* the PML4s for the guest's lower/upper half */
+	bool kernel_local;	/* the upper half has non-global leaves */
 };
 
 /* One gate of the guest's IDT, as it gave it to us (traps.c). */
@@ -197,7 +198,9 @@ void mv_call_host_handler(unsigned long handler);
 int mv_mmu_init(struct mv_guest *g);
 void mv_mmu_destroy(struct mv_guest *g);
 void mv_mmu_exit(void);
-int mv_mmu_new_root(struct mv_guest *g, u64 gcr3);
+int mv_mmu_new_root(struct mv_guest *g, u64 gcr3, bool keep_global);
+u64 mv_mmu_flush(struct mv_guest *g, u64 how, u64 va);
+u64 mv_mmu_set_pte(struct mv_guest *g, u64 va, u64 level);
 u64 mv_mmu_hw_cr3(struct mv_guest *g);
 void mv_mmu_page_fault(struct mv_guest *g, u64 cr2, u64 errcode);
 int mv_mmu_write_gva(struct mv_guest *g, u64 gva, const void *src, size_t len);

@@ -61,6 +61,21 @@
 #define VM86_PT		0x8000UL
 #define VM86_CODE	0x9000UL
 
+/*
+ * GM_TLB's own tables: PML4 slot 511 (the kernel half) and PDPT slot 1 of
+ * the user half each lead to one page table, whose entry 0 maps TLB_A or
+ * TLB_B; their first words are 0xa and 0xb.
+ */
+#define TLB_KPDPT	0xa000UL
+#define TLB_KPD		0xb000UL
+#define TLB_KPT		0xc000UL
+#define TLB_UPD		0xd000UL
+#define TLB_UPT		0xe000UL
+#define TLB_A		0xf000UL
+#define TLB_B		0x10000UL
+#define TLB_KVA		0xffffff8000000000UL
+#define TLB_UVA		0x40000000UL
+
 /* What the MMIO test's launcher side answers to every read. */
 #define MMIO_READ_VALUE	0x88776655443382f1ULL
 
@@ -101,6 +116,7 @@ enum guest_mode {
 	GM_IRET_VM86,		/* a 32-bit iret with EFLAGS.VM set */
 	GM_FPU,			/* %rdx rounds of SSE/AVX patterns from %rsi */
 	GM_TSC_AUX,		/* TSC_AUX %rsi, checked %rdx times: see below */
+	GM_TLB,			/* what address-space switches and flushes keep */
 };
 
 /*

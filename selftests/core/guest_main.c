@@ -642,6 +642,76 @@ static void fpu_rounds(u64 seed, u64 n)
 	}
 }
 
+/*
+ * The shadow is a TLB with global pages on (Documentation/abi.rst): a
+ * switch of address space or a user flush keeps the translations of the
+ * kernel half that the guest marked global, and drops every other one; a
+ * flush of one page or of all drops those too.  Each step changes a leaf
+ * without a flush first, so what the read returns says which translation
+ * the shadow kept: the stale one, or the one the tables hold now.
+ */
+#define PTE_G		0x100UL
+#define TLB_LEAF	(0x1UL | 0x2UL)
+
+static u64 tlb_read(u64 va)
+{
+	return *(volatile u64 *)va;
+}
+
+static void tlb(void)
+{
+	u64 *pml4 = (u64 *)G_PML4, *pdpt = (u64 *)G_PDPT;
+	u64 *kpt = (u64 *)TLB_KPT, *upt = (u64 *)TLB_UPT;
+
+	*(u64 *)TLB_A = 0xa;
+	*(u64 *)TLB_B = 0xb;
+	pml4[511] = TLB_KPDPT | TLB_LEAF;
+	((u64 *)TLB_KPDPT)[0] = TLB_KPD | TLB_LEAF;
+	((u64 *)TLB_KPD)[0] = TLB_KPT | TLB_LEAF;
+	kpt[0] = TLB_A | TLB_LEAF | PTE_G;
+	pdpt[TLB_UVA >> 30] = TLB_UPD | TLB_LEAF;
+	((u64 *)TLB_UPD)[0] = TLB_UPT | TLB_LEAF;
+	upt[0] = TLB_A | TLB_LEAF | PTE_G;
+	hcall(MV_HC_FLUSH_TLB, MV_FLUSH_ALL, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(tlb_read(TLB_KVA), 0xa);
+	GUEST_ASSERT_EQ(tlb_read(TLB_UVA), 0xa);
+
+	/* a switch keeps a global kernel page, drops a user one, G or not */
+	kpt[0] = TLB_B | TLB_LEAF | PTE_G;
+	upt[0] = TLB_B | TLB_LEAF | PTE_G;
+	hcall(MV_HC_NEW_PGTABLE, G_PML4, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(tlb_read(TLB_KVA), 0xa);
+	GUEST_ASSERT_EQ(tlb_read(TLB_UVA), 0xb);
+
+	/* a one-page flush drops it; a user flush keeps it */
+	hcall(MV_HC_FLUSH_TLB, MV_FLUSH_ONE, TLB_KVA, 0, 0, 0);
+	GUEST_ASSERT_EQ(tlb_read(TLB_KVA), 0xb);
+	kpt[0] = TLB_A | TLB_LEAF | PTE_G;
+	hcall(MV_HC_FLUSH_TLB, MV_FLUSH_USER, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(tlb_read(TLB_KVA), 0xb);
+
+	/* a flush of everything drops it */
+	hcall(MV_HC_FLUSH_TLB, MV_FLUSH_ALL, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(tlb_read(TLB_KVA), 0xa);
+
+	/* a kernel page not marked global goes at a switch, and at a user flush */
+	kpt[0] = TLB_B | TLB_LEAF;
+	hcall(MV_HC_FLUSH_TLB, MV_FLUSH_ONE, TLB_KVA, 0, 0, 0);
+	GUEST_ASSERT_EQ(tlb_read(TLB_KVA), 0xb);
+	kpt[0] = TLB_A | TLB_LEAF;
+	hcall(MV_HC_NEW_PGTABLE, G_PML4, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(tlb_read(TLB_KVA), 0xa);
+	kpt[0] = TLB_B | TLB_LEAF;
+	hcall(MV_HC_FLUSH_TLB, MV_FLUSH_USER, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(tlb_read(TLB_KVA), 0xb);
+
+	/* a leaf's MV_HC_SET_PTE is that page's flush */
+	kpt[0] = TLB_A | TLB_LEAF | PTE_G;
+	hcall(MV_HC_SET_PTE, G_PML4, TLB_KVA, 1, kpt[0], 0);
+	GUEST_ASSERT_EQ(tlb_read(TLB_KVA), 0xa);
+	GUEST_ASSERT_EQ(hcall(MV_HC_FLUSH_TLB, 3, 0, 0, 0, 0), -(u64)22);
+}
+
 void guest_main(u64 mode, u64 arg, u64 arg2)
 {
 	u64 i;
@@ -655,6 +725,9 @@ void guest_main(u64 mode, u64 arg, u64 arg2)
 		break;
 	case GM_TSC_AUX:
 		tsc_aux(arg, arg2);
+		break;
+	case GM_TLB:
+		tlb();
 		break;
 	case GM_NOP_LOOP:
 		for (i = 0; i < arg; i++)

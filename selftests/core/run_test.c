@@ -397,6 +397,16 @@ TEST(many_exceptions)
 }
 
 /*
+ * The shadow forgets what a TLB with global pages forgets, and no more:
+ * the guest checks each case itself (GM_TLB in guest_main.c).
+ */
+TEST(tlb_semantics)
+{
+	GUEST(GM_TLB, 0, 0);
+	EXPECT_DONE(&vm, GM_TLB);
+}
+
+/*
  * A ring-3 task in the guest makes 100000 syscalls; each reaches the guest
  * kernel's entry and returns with every register checked in user space.
  */
