@@ -93,13 +93,14 @@ void mv_hypercall(struct mv_guest *g)
 		ret = hc_shutdown(g, f->rdi, f->rsi, f->rdx);
 		break;
 	case MV_HC_NEW_PGTABLE:
-		mv_mmu_new_root(g, f->rdi, true);
+		if (mv_mmu_new_root(g, f->rdi, true))
+			mv_kill(g, "out of memory for shadow page tables");
 		break;
 	case MV_HC_FLUSH_TLB:
 		ret = mv_mmu_flush(g, f->rdi, f->rsi);
 		break;
 	case MV_HC_SET_PTE:
-		ret = mv_mmu_set_pte(g, f->rsi, f->rdx);
+		ret = mv_mmu_set_pte(g, f->rdi, f->rsi, f->rdx);
 		break;
 	case MV_HC_LOAD_IDT:
 		ret = mv_load_idt(g, f->rdi, f->rsi);

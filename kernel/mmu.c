@@ -48,7 +48,7 @@
 #define PTE_ADDR	0x000ffffffffff000ULL
 #define SHADOW_TABLE	(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | \
 			 _PAGE_ACCESSED | _PAGE_DIRTY)
-/* A leaf the guest marked global (see drop_local()); the CPU ignores it. */
+/* A leaf the guest marked global (see sweep_kernel()); the CPU ignores it. */
 #define SHADOW_GLOBAL	_PAGE_SOFTW1
 #define HOLE_SLOT	256
 #define SW_HOLE_SIZE	BIT_ULL(39)	/* we use the first 512 GB of the slot */
@@ -79,77 +79,152 @@ static void free_table(u64 *table, int level)
 	free_page((unsigned long)table);
 }
 
+/*
+ * Which top-level slots hold which half.  On a 5-level host a root's PML5
+ * points at two PML4s: the lower half's, its own, and the upper half's,
+ * shared by every root.  On a 4-level host the root is the PML4 itself:
+ * slots 0-255 are its own, and the kernel slots above the switcher's are
+ * copied from the shared kernel PML4 whenever the root is loaded.
+ */
+static int user_end(void)
+{
+	return pgtable_l5_enabled() ? PTRS_PER_PTE : HOLE_SLOT;
+}
+
+static int kernel_start(void)
+{
+	return pgtable_l5_enabled() ? 0 : HOLE_SLOT + 1;
+}
+
+/* Free the shadow tables below slots [@lo, @hi) of @l4 and clear them. */
+static void drop_slots(u64 *l4, int lo, int hi)
+{
+	int i;
+
+	for (i = lo; i < hi; i++) {
+		if (!(l4[i] & _PAGE_PRESENT))
+			continue;
+		free_table(__va(l4[i] & PTE_ADDR), 3);
+		WRITE_ONCE(l4[i], 0);
+	}
+}
+
+static void drop_user(struct mv_root *r)
+{
+	drop_slots(r->user, 0, user_end());
+}
+
+/* The root the CPU walks must see the shared kernel half as it is now. */
+static void sync_kernel(struct mv_shadow *s, struct mv_root *r)
+{
+	int i;
+
+	if (r->user != r->top)
+		return;
+	for (i = kernel_start(); i < PTRS_PER_PTE; i++)
+		WRITE_ONCE(r->top[i], s->kernel[i]);
+}
+
+static void drop_kernel(struct mv_shadow *s)
+{
+	drop_slots(s->kernel, kernel_start(), PTRS_PER_PTE);
+	sync_kernel(s, s->cur);
+	s->kernel_local = false;
+}
+
+static void free_root(struct mv_root *r)
+{
+	if (!r->top)
+		return;
+	drop_user(r);
+	if (r->user != r->top)
+		free_page((unsigned long)r->user);
+	free_page((unsigned long)r->top);
+	memset(r, 0, sizeof(*r));
+}
+
 static void free_shadow(struct mv_shadow *s)
 {
 	int i;
 
-	if (!s->top)
-		return;
-	if (s->top == s->l4[0]) {
-		for (i = 0; i < PTRS_PER_PTE; i++)
-			if (i != HOLE_SLOT && (s->top[i] & _PAGE_PRESENT))
-				free_table(__va(s->top[i] & PTE_ADDR), 3);
-		free_page((unsigned long)s->top);
-	} else {
-		free_table(s->l4[0], 4);
-		free_table(s->l4[1], 4);
-		free_page((unsigned long)s->top);
+	for (i = 0; i < MV_SHADOW_ROOTS; i++)
+		free_root(&s->roots[i]);
+	if (s->kernel) {
+		drop_slots(s->kernel, kernel_start(), PTRS_PER_PTE);
+		free_page((unsigned long)s->kernel);
 	}
 	memset(s, 0, sizeof(*s));
 }
 
-static int alloc_shadow(struct mv_guest *g, struct mv_shadow *s, u64 gcr3)
+/* A new, empty root in slot @r, taken before mmu_lock: this may sleep. */
+static int alloc_root(struct mv_guest *g, struct mv_root *r)
+{
+	struct mv_shadow *s = &g->shadow;
+	u64 *top = new_table(), *user = top;
+
+	if (top && pgtable_l5_enabled())
+		user = new_table();
+	if (!top || !user) {
+		free_page((unsigned long)top);
+		return -ENOMEM;
+	}
+	if (user != top) {
+		top[0] = __pa(user) | SHADOW_TABLE;
+		top[PTRS_PER_PTE - 1] = __pa(s->kernel) | SHADOW_TABLE;
+	}
+	top[HOLE_SLOT] = g->sw.top;
+	r->top = top;
+	r->user = user;
+	return 0;
+}
+
+static int alloc_shadow(struct mv_guest *g, struct mv_shadow *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->gcr3 = gcr3;
-	s->top = new_table();
-	if (!s->top)
+	s->kernel = new_table();
+	if (!s->kernel)
 		return -ENOMEM;
-	if (pgtable_l5_enabled()) {
-		s->l4[0] = new_table();
-		s->l4[1] = new_table();
-		if (!s->l4[0] || !s->l4[1]) {
-			free_page((unsigned long)s->l4[0]);
-			free_page((unsigned long)s->l4[1]);
-			free_page((unsigned long)s->top);
-			s->top = NULL;
-			return -ENOMEM;
-		}
-		s->top[0] = __pa(s->l4[0]) | SHADOW_TABLE;
-		s->top[PTRS_PER_PTE - 1] = __pa(s->l4[1]) | SHADOW_TABLE;
-	} else {
-		s->l4[0] = s->top;
-		s->l4[1] = s->top;
+	s->cur = &s->roots[0];
+	if (alloc_root(g, s->cur)) {
+		free_page((unsigned long)s->kernel);
+		s->kernel = NULL;
+		return -ENOMEM;
 	}
-	s->top[HOLE_SLOT] = g->sw.top;
 	return 0;
 }
 
 /* Zap the leaves mapping guest-physical [@start, @end) under @table. */
-static void zap_table(u64 *table, int level, u64 start, u64 end, bool top)
+static void zap_table(u64 *table, int level, int lo, int hi, u64 start,
+		      u64 end)
 {
 	u64 *gpas = level == 1 ? companion(table) : NULL;
 	int i;
 
-	for (i = 0; i < PTRS_PER_PTE; i++) {
-		if (!(table[i] & _PAGE_PRESENT) || (top && i == HOLE_SLOT))
+	for (i = lo; i < hi; i++) {
+		if (!(table[i] & _PAGE_PRESENT))
 			continue;
 		if (level > 1)
-			zap_table(__va(table[i] & PTE_ADDR), level - 1, start, end,
-				  false);
+			zap_table(__va(table[i] & PTE_ADDR), level - 1, 0,
+				  PTRS_PER_PTE, start, end);
 		else if (gpas[i] >= start && gpas[i] < end)
 			WRITE_ONCE(table[i], 0);
 	}
 }
 
+/*
+ * Every root's lower half, and the one kernel half.  The kernel slots of
+ * a 4-level root that is not loaded may be stale copies: never walk them.
+ */
 static void zap(struct mv_guest *g, u64 start, u64 end)
 {
 	struct mv_shadow *s = &g->shadow;
+	int i;
 
 	lockdep_assert_held(&g->mmu_lock);
-	zap_table(s->l4[0], 4, start, end, s->l4[0] == s->top);
-	if (s->l4[1] != s->l4[0])
-		zap_table(s->l4[1], 4, start, end, false);
+	for (i = 0; i < MV_SHADOW_ROOTS; i++)
+		if (s->roots[i].top)
+			zap_table(s->roots[i].user, 4, 0, user_end(), start, end);
+	zap_table(s->kernel, 4, kernel_start(), PTRS_PER_PTE, start, end);
 }
 
 static void nothing(void *info)
@@ -241,7 +316,7 @@ int mv_mmu_init(struct mv_guest *g)
 
 	spin_lock_init(&g->mmu_lock);
 	g->guest_cpu = -1;
-	err = alloc_shadow(g, &g->shadow, 0);
+	err = alloc_shadow(g, &g->shadow);
 	if (err)
 		return err;
 	g->mn.ops = &mn_ops;
@@ -268,7 +343,7 @@ void mv_mmu_exit(void)
 
 u64 mv_mmu_hw_cr3(struct mv_guest *g)
 {
-	return __pa(g->shadow.top);
+	return __pa(g->shadow.cur->top);
 }
 
 static bool canonical48(u64 va)
@@ -365,7 +440,9 @@ static int fill_cache(struct mv_guest *g)
  */
 static u64 *shadow_leaf(struct mv_guest *g, u64 va, bool alloc)
 {
-	u64 *table = g->shadow.l4[va >> 63];
+	struct mv_shadow *s = &g->shadow;
+	bool kernel = va >> 63;
+	u64 *table = kernel ? s->kernel : s->cur->user;
 	int level;
 
 	for (level = 4; level > 1; level--) {
@@ -381,6 +458,8 @@ static u64 *shadow_leaf(struct mv_guest *g, u64 va, bool alloc)
 				set_page_private(virt_to_page(t),
 						 (unsigned long)g->cache[--g->nr_cache]);
 			WRITE_ONCE(*e, __pa(t) | SHADOW_TABLE);
+			if (level == 4 && kernel)
+				sync_kernel(s, s->cur);
 		}
 		table = __va(*e & PTE_ADDR);
 	}
@@ -448,34 +527,6 @@ static void install(struct mv_guest *g, u64 va, u64 gpa, struct page *page,
  * the switch back to the host.
  */
 
-/* The top-level slots of the guest's lower (0) or upper (1) half. */
-static void half_slots(struct mv_shadow *s, int half, u64 **l4, int *lo,
-		       int *hi)
-{
-	*l4 = s->l4[half];
-	*lo = 0;
-	*hi = PTRS_PER_PTE;
-	if (s->l4[0] == s->l4[1]) {	/* 4-level: one PML4 for both */
-		*lo = half ? PTRS_PER_PTE / 2 : 0;
-		*hi = half ? PTRS_PER_PTE : PTRS_PER_PTE / 2;
-	}
-}
-
-/* Free everything the shadow maps in one half of the guest's space. */
-static void drop_half(struct mv_shadow *s, int half)
-{
-	int i, lo, hi;
-	u64 *l4;
-
-	half_slots(s, half, &l4, &lo, &hi);
-	for (i = lo; i < hi; i++) {
-		if (!(l4[i] & _PAGE_PRESENT) || (l4 == s->top && i == HOLE_SLOT))
-			continue;
-		free_table(__va(l4[i] & PTE_ADDR), 3);
-		WRITE_ONCE(l4[i], 0);
-	}
-}
-
 /* Clear the leaves under @table that the guest did not mark global. */
 static void sweep_table(u64 *table, int level)
 {
@@ -491,77 +542,144 @@ static void sweep_table(u64 *table, int level)
 	}
 }
 
-/* What a CR3 load does to a TLB: all but the global translations go. */
-static void drop_local(struct mv_shadow *s)
+static void sweep_kernel(struct mv_shadow *s)
 {
-	int i, lo, hi;
-	u64 *l4;
+	int i;
 
-	drop_half(s, 0);
 	if (!s->kernel_local)
 		return;
-	half_slots(s, 1, &l4, &lo, &hi);
-	for (i = lo; i < hi; i++)
-		if ((l4[i] & _PAGE_PRESENT) && !(l4 == s->top && i == HOLE_SLOT))
-			sweep_table(__va(l4[i] & PTE_ADDR), 3);
+	for (i = kernel_start(); i < PTRS_PER_PTE; i++)
+		if (s->kernel[i] & _PAGE_PRESENT)
+			sweep_table(__va(s->kernel[i] & PTE_ADDR), 3);
 	s->kernel_local = false;
 }
 
 /*
- * The guest loads a new root (MV_HC_NEW_PGTABLE, or the launcher's
- * registers, which start the shadow afresh).  The guest is not running,
- * and its next entry reloads CR3, which drops what any TLB held.
+ * PCIDs: a guest that tags its roots, as Linux does when it sees the PCID
+ * feature, gets a shadow root per tag, up to MV_SHADOW_ROOTS.  A CR3 load
+ * with bit 63 set keeps what that tag's root had, exactly as a CPU keeps
+ * that PCID's TLB entries; without bit 63 the root starts empty.  Linux
+ * flushes a PCID itself when it gives it to another mm or finds it stale,
+ * so its processes keep their shadow across context switches.  A tag not
+ * cached takes the root loaded least recently.  A guest that never tags
+ * (PCID 0 always, bit 63 clear) gets what a CPU without PCIDs gives.
  */
-int mv_mmu_new_root(struct mv_guest *g, u64 gcr3, bool keep_global)
+static struct mv_root *root_for(struct mv_shadow *s, u16 pcid)
+{
+	struct mv_root *r, *lru = NULL;
+
+	for (r = s->roots; r < s->roots + MV_SHADOW_ROOTS; r++) {
+		if (r->top && r->pcid == pcid)
+			return r;
+		if (!lru || (lru->top && (!r->top || r->used < lru->used)))
+			lru = r;
+	}
+	return lru;
+}
+
+/*
+ * The guest loads a root (MV_HC_NEW_PGTABLE with @keep: the kernel's
+ * global pages stay), or the launcher sets its registers (all starts
+ * afresh).  The guest is not running, and its next entry reloads CR3,
+ * which drops what any TLB held.
+ */
+int mv_mmu_new_root(struct mv_guest *g, u64 cr3, bool keep)
 {
 	struct mv_shadow *s = &g->shadow;
+	u16 pcid = cr3 & X86_CR3_PCID_MASK;
+	bool noflush = keep && (cr3 & X86_CR3_PCID_NOFLUSH);
+	struct mv_root *r = root_for(s, pcid);
+	bool fresh = !r->top;
+	int i;
 
+	if (fresh && alloc_root(g, r))
+		return -ENOMEM;
 	spin_lock(&g->mmu_lock);
-	drop_local(s);
-	if (!keep_global) {
-		drop_half(s, 1);
-		s->kernel_local = false;
+	if (!keep) {
+		for (i = 0; i < MV_SHADOW_ROOTS; i++)
+			if (s->roots[i].top)
+				drop_user(&s->roots[i]);
+		drop_kernel(s);
+	} else if (r->pcid != pcid || !noflush) {
+		drop_user(r);
 	}
-	s->gcr3 = gcr3 & PTE_ADDR;
+	/* Another tag's non-global kernel leaves are not this one's. */
+	if (r != s->cur || !noflush)
+		sweep_kernel(s);
+	r->pcid = pcid;
+	r->gcr3 = cr3 & PTE_ADDR;
+	r->used = ++s->loads;
+	s->cur = r;
+	sync_kernel(s, r);
 	spin_unlock(&g->mmu_lock);
-	g->cr3 = gcr3 & PTE_ADDR;
+	g->cr3 = cr3 & PTE_ADDR;
 	return 0;
+}
+
+/* The shadow leaf for @va in root @r, if any.  Under mmu_lock. */
+static void drop_leaf(struct mv_shadow *s, struct mv_root *r, u64 va)
+{
+	u64 *table = (va >> 63) ? s->kernel : r->user;
+	int level;
+
+	for (level = 4; level > 1; level--) {
+		u64 e = table[index_of(va, level)];
+
+		if (!(e & _PAGE_PRESENT))
+			return;
+		table = __va(e & PTE_ADDR);
+	}
+	WRITE_ONCE(table[index_of(va, 1)], 0);
 }
 
 /* MV_HC_FLUSH_TLB: @how is MV_FLUSH_ALL, MV_FLUSH_USER or MV_FLUSH_ONE. */
 u64 mv_mmu_flush(struct mv_guest *g, u64 how, u64 va)
 {
 	struct mv_shadow *s = &g->shadow;
-	u64 *leaf;
+	int i;
 
 	if (how > MV_FLUSH_ONE)
 		return -EINVAL;
 	spin_lock(&g->mmu_lock);
 	if (how == MV_FLUSH_ALL) {
-		drop_half(s, 0);
-		drop_half(s, 1);
-		s->kernel_local = false;
+		for (i = 0; i < MV_SHADOW_ROOTS; i++)
+			if (s->roots[i].top)
+				drop_user(&s->roots[i]);
+		drop_kernel(s);
 	} else if (how == MV_FLUSH_USER) {
-		drop_local(s);
+		drop_user(s->cur);
+		sweep_kernel(s);
 	} else if (canonical48(va)) {
-		leaf = shadow_leaf(g, va, false);
-		if (leaf)
-			WRITE_ONCE(*leaf, 0);
+		drop_leaf(s, s->cur, va);
 	}
 	spin_unlock(&g->mmu_lock);
 	return 0;
 }
 
 /*
- * MV_HC_SET_PTE: the guest changed an entry of @level at @va under some
- * root.  A leaf is one page's flush; a table above it may have mapped
- * anything beneath, so that is a flush of everything.
+ * MV_HC_SET_PTE: the guest changed an entry of @level at @va under the
+ * root at @root.  A leaf is one page's flush in every shadow of that
+ * root; a table above a leaf may have mapped anything beneath, so that
+ * is a flush of everything.
  */
-u64 mv_mmu_set_pte(struct mv_guest *g, u64 va, u64 level)
+u64 mv_mmu_set_pte(struct mv_guest *g, u64 root, u64 va, u64 level)
 {
+	struct mv_shadow *s = &g->shadow;
+	int i;
+
 	if (level < 1 || level > 4)
 		return -EINVAL;
-	return mv_mmu_flush(g, level == 1 ? MV_FLUSH_ONE : MV_FLUSH_ALL, va);
+	if (level > 1)
+		return mv_mmu_flush(g, MV_FLUSH_ALL, 0);
+	if (!canonical48(va))
+		return 0;
+	spin_lock(&g->mmu_lock);
+	for (i = 0; i < MV_SHADOW_ROOTS; i++)
+		if (s->roots[i].top && (s->roots[i].gcr3 == (root & PTE_ADDR) ||
+					&s->roots[i] == s->cur))
+			drop_leaf(s, &s->roots[i], va);
+	spin_unlock(&g->mmu_lock);
+	return 0;
 }
 
 /*

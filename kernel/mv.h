@@ -54,11 +54,26 @@ struct mv_sw_tree {
 	unsigned int nr_pte;
 };
 
-/* A shadow root: the hardware's view of one guest address space (mmu.c). */
+/*
+ * The shadow of one guest address space, as the CPU walks it (mmu.c): a
+ * PML5 or a PML4, and the PML4 of its lower half.
+ */
+struct mv_root {
+	u64 *top;		/* NULL: this slot of the cache is unused */
+	u64 *user;		/* the top itself on a 4-level host */
+	u64 gcr3;		/* the guest's PML4, guest-physical */
+	u16 pcid;		/* the guest's PCID for it */
+	u64 used;		/* mv_shadow.loads when last loaded */
+};
+
+#define MV_SHADOW_ROOTS	6	/* Linux's dynamic ASIDs per CPU */
+
+/* All of a guest's shadow: a few roots sharing one kernel half. */
 struct mv_shadow {
-	u64 gcr3;		/* the guest's root, guest-physical */
-	u64 *top;		/* PML5 or PML4, as the host pages */
-	u64 *l4[2];		/* the PML4s for the guest's lower/upper half */
+	struct mv_root roots[MV_SHADOW_ROOTS];
+	struct mv_root *cur;	/* the one the guest runs on */
+	u64 *kernel;		/* the PML4 of the upper half */
+	u64 loads;
 	bool kernel_local;	/* the upper half has non-global leaves */
 };
 
@@ -198,9 +213,9 @@ void mv_call_host_handler(unsigned long handler);
 int mv_mmu_init(struct mv_guest *g);
 void mv_mmu_destroy(struct mv_guest *g);
 void mv_mmu_exit(void);
-int mv_mmu_new_root(struct mv_guest *g, u64 gcr3, bool keep_global);
+int mv_mmu_new_root(struct mv_guest *g, u64 cr3, bool keep);
 u64 mv_mmu_flush(struct mv_guest *g, u64 how, u64 va);
-u64 mv_mmu_set_pte(struct mv_guest *g, u64 va, u64 level);
+u64 mv_mmu_set_pte(struct mv_guest *g, u64 root, u64 va, u64 level);
 u64 mv_mmu_hw_cr3(struct mv_guest *g);
 void mv_mmu_page_fault(struct mv_guest *g, u64 cr2, u64 errcode);
 int mv_mmu_write_gva(struct mv_guest *g, u64 gva, const void *src, size_t len);

@@ -658,6 +658,55 @@ static u64 tlb_read(u64 va)
 	return *(volatile u64 *)va;
 }
 
+/*
+ * PCIDs: a root loaded with bit 63 set keeps what its PCID's shadow held,
+ * a root loaded without it starts empty, and a seventh PCID takes the
+ * shadow of the one loaded least recently.
+ */
+#define NOFLUSH		(1UL << 63)
+
+static void tlb_load(u64 pcid, u64 flags)
+{
+	GUEST_ASSERT_EQ(hcall(MV_HC_NEW_PGTABLE, G_PML4 | pcid | flags,
+			      0, 0, 0, 0), 0);
+}
+
+static void tlb_pcids(void)
+{
+	u64 *upt = (u64 *)TLB_UPT, pcid;
+
+	upt[0] = TLB_A | TLB_LEAF;
+	tlb_load(1, 0);
+	GUEST_ASSERT_EQ(tlb_read(TLB_UVA), 0xa);
+	upt[0] = TLB_B | TLB_LEAF;
+	tlb_load(2, 0);
+	GUEST_ASSERT_EQ(tlb_read(TLB_UVA), 0xb);
+	tlb_load(1, NOFLUSH);
+	GUEST_ASSERT_EQ(tlb_read(TLB_UVA), 0xa);
+	tlb_load(2, NOFLUSH);
+	GUEST_ASSERT_EQ(tlb_read(TLB_UVA), 0xb);
+	tlb_load(1, 0);
+	GUEST_ASSERT_EQ(tlb_read(TLB_UVA), 0xb);
+
+	/* a one-page flush is the loaded PCID's; a flush of all, everyone's */
+	upt[0] = TLB_A | TLB_LEAF;
+	hcall(MV_HC_FLUSH_TLB, MV_FLUSH_ONE, TLB_UVA, 0, 0, 0);
+	GUEST_ASSERT_EQ(tlb_read(TLB_UVA), 0xa);
+	tlb_load(2, NOFLUSH);
+	GUEST_ASSERT_EQ(tlb_read(TLB_UVA), 0xb);
+	hcall(MV_HC_FLUSH_TLB, MV_FLUSH_ALL, 0, 0, 0, 0);
+	tlb_load(1, NOFLUSH);
+	GUEST_ASSERT_EQ(tlb_read(TLB_UVA), 0xa);
+
+	/* PCIDs 2-7 after 1: 1's shadow is the one that goes */
+	upt[0] = TLB_B | TLB_LEAF;
+	for (pcid = 2; pcid <= 7; pcid++)
+		tlb_load(pcid, NOFLUSH);
+	tlb_load(1, NOFLUSH);
+	GUEST_ASSERT_EQ(tlb_read(TLB_UVA), 0xb);
+	tlb_load(0, 0);
+}
+
 static void tlb(void)
 {
 	u64 *pml4 = (u64 *)G_PML4, *pdpt = (u64 *)G_PDPT;
@@ -710,6 +759,7 @@ static void tlb(void)
 	hcall(MV_HC_SET_PTE, G_PML4, TLB_KVA, 1, kpt[0], 0);
 	GUEST_ASSERT_EQ(tlb_read(TLB_KVA), 0xa);
 	GUEST_ASSERT_EQ(hcall(MV_HC_FLUSH_TLB, 3, 0, 0, 0, 0), -(u64)22);
+	tlb_pcids();
 }
 
 void guest_main(u64 mode, u64 arg, u64 arg2)
