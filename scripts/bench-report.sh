@@ -11,7 +11,7 @@ log=$1
 
 awk '
 	{ sub(/^(# )+/, "") }
-	$1 == "BENCH" { value[$2] = $3; unit[$2] = $4; order[n++] = $2 }
+	$1 == "BENCH" { if (!($2 in value)) order[n++] = $2; value[$2] = $3; unit[$2] = $4 }
 	function show(key, base, what) {
 		if (!(key in value))
 			return
@@ -39,7 +39,14 @@ awk '
 		show("mvlaunch.rss_kb", "qemu.rss_kb", "qemu")
 		show("qemu.launcher_rss_kb", "", "")
 		show("mvlaunch.launcher_rss_kb", "qemu.launcher_rss_kb", "qemu")
+		show("qemu.launch_rate", "", "")
+		show("mvlaunch.launch_rate", "qemu.launch_rate", "qemu")
+		print ""
+		print "a megavirt fleet on the node bridge, idle at its shells"
 		for (i = 0; i < n; i++)
-			if (order[i] !~ /^(host|core|qemu|mvlaunch)\./)
+			if (order[i] ~ /^megavirt\./)
+				show(order[i], "", "")
+		for (i = 0; i < n; i++)
+			if (order[i] !~ /^(host|core|qemu|mvlaunch|megavirt)\./)
 				show(order[i], "", "")
 	}' "$log"
