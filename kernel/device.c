@@ -87,6 +87,9 @@ static long guest_ioctl(struct mv_guest *g, unsigned int cmd, void __user *arg)
 	case MV_RUN:
 		err = mv_run(g, arg);
 		break;
+	case MV_GET_STATS:
+		err = mv_get_stats(g, arg);
+		break;
 	default:
 		err = -ENOTTY;
 	}
@@ -118,6 +121,7 @@ static long mv_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case MV_GET_REGS:
 	case MV_SET_REGS:
 	case MV_RUN:
+	case MV_GET_STATS:
 		if (!g)
 			return -EINVAL;
 		return guest_ioctl(g, cmd, (void __user *)arg);

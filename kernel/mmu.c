@@ -221,6 +221,9 @@ static void zap(struct mv_guest *g, u64 start, u64 end)
 	int i;
 
 	lockdep_assert_held(&g->mmu_lock);
+	/* the switcher's window on the shared page: see mv_mmu_map_shared() */
+	if (g->shared_pte && g->shared_gpa >= start && g->shared_gpa < end)
+		WRITE_ONCE(g->shared_pte, 0);
 	for (i = 0; i < MV_SHADOW_ROOTS; i++)
 		if (s->roots[i].top)
 			zap_table(s->roots[i].user, 4, 0, user_end(), start, end);
@@ -785,4 +788,37 @@ int mv_mmu_write_gva(struct mv_guest *g, u64 gva, const void *src, size_t len)
 int mv_mmu_read_gva(struct mv_guest *g, u64 gva, void *dst, size_t len)
 {
 	return access_gva(g, gva, dst, len, false);
+}
+
+/*
+ * The fast path in the switcher reads and writes the guest's shared page
+ * (the virtual IF) while the guest's page tables are loaded, through a
+ * window in the guest's view of the switcher area (switcher.h).  That
+ * window is a leaf like any other here: the page is looked up and
+ * referenced only while the leaf is made, and zap() takes the leaf away
+ * whenever the host changes the page, after which the guest, and the
+ * switcher, go the slow way until the next entry maps it again.  run.c
+ * copies shared_pte into the window before every entry, after it has
+ * said it is in the guest, so that a zap either sees the vCPU there and
+ * takes it out, or comes first and is seen.
+ */
+void mv_mmu_map_shared(struct mv_guest *g)
+{
+	unsigned long seq;
+	struct page *page;
+
+	if (!g->shared_gpa || READ_ONCE(g->shared_pte))
+		return;
+	seq = READ_ONCE(g->mmu_seq);
+	smp_rmb();	/* the sequence before the page, as for a fault */
+	if (get_user_pages_fast(g->mem_base + g->shared_gpa, 1, FOLL_WRITE,
+				&page) != 1)
+		return;		/* the slow path will say what is wrong */
+	spin_lock(&g->mmu_lock);
+	if (!g->mmu_invalidating && g->mmu_seq == seq)
+		WRITE_ONCE(g->shared_pte, ((u64)page_to_pfn(page) << PAGE_SHIFT) |
+			   _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED |
+			   _PAGE_DIRTY | _PAGE_NX);
+	spin_unlock(&g->mmu_lock);
+	put_page(page);
 }

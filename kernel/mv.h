@@ -125,6 +125,7 @@ struct mv_guest {
 	int guest_cpu;			/* the CPU in the guest now, or -1 */
 
 	u64 shared_gpa;			/* MV_HC_INIT's page, 0 until then */
+	u64 shared_pte;			/* its leaf for the switcher, 0 for none */
 	struct mv_gate idt[256];	/* the guest's own IDT */
 	u64 kstack;			/* its stack for events from user mode */
 	u64 syscall_entry;		/* where user SYSCALLs go, 0 for none */
@@ -146,6 +147,10 @@ struct mv_guest {
 	/* Eventfds bound to vectors and to kicks (eventfd.c). */
 	struct mutex ev_lock;
 	struct list_head irqfds, ioeventfds;
+
+	/* Counted for MV_GET_STATS (run.c). */
+	u64 exits;			/* trips to the host */
+	u64 fast_fallbacks;		/* fast path given up half-way */
 
 	/* What the launcher must see, and what it owes us. */
 	struct mv_mmio_insn mmio;	/* the access behind MV_EXIT_MMIO */
@@ -173,6 +178,7 @@ int mv_write_gpa(struct mv_guest *g, u64 gpa, const void *src, size_t len);
 
 /* run.c: the run loop. */
 long mv_run(struct mv_guest *g, struct mv_run __user *urun);
+int mv_get_stats(struct mv_guest *g, struct mv_stats __user *ustats);
 const char *mv_trap_name(unsigned int vector);
 
 /* msrs.c: the MSRs switched lazily, with a user return notifier. */
@@ -196,6 +202,7 @@ int mv_sw_tree_alloc(struct mv_sw_tree *t, unsigned int nr_pte);
 void mv_sw_tree_free(struct mv_sw_tree *t);
 void mv_sw_tree_map_cpu(struct mv_sw_tree *t, int *mapped, int cpu,
 			struct page *regs);
+void mv_sw_tree_set_shared(struct mv_sw_tree *t, int cpu, u64 pte);
 int mv_sw_guest_get(struct mm_struct *mm);
 void mv_sw_guest_put(struct mm_struct *mm);
 
@@ -220,6 +227,7 @@ u64 mv_mmu_hw_cr3(struct mv_guest *g);
 void mv_mmu_page_fault(struct mv_guest *g, u64 cr2, u64 errcode);
 int mv_mmu_write_gva(struct mv_guest *g, u64 gva, const void *src, size_t len);
 int mv_mmu_read_gva(struct mv_guest *g, u64 gva, void *dst, size_t len);
+void mv_mmu_map_shared(struct mv_guest *g);
 
 /* traps.c: the guest's own exceptions, delivered to its handlers. */
 u64 mv_load_idt(struct mv_guest *g, u64 gpa, u64 entries);
@@ -230,6 +238,8 @@ void mv_reflect_page_fault(struct mv_guest *g, u64 cr2, u64 errcode);
 void mv_reflect_syscall(struct mv_guest *g);
 void mv_guest_exception(struct mv_guest *g, unsigned int vector);
 void mv_deliver_interrupt(struct mv_guest *g, unsigned int vector);
+bool mv_fast_wanted(void);
+void mv_fast_prepare(struct mv_guest *g, int cpu);
 
 /* irq.c: virtual interrupts, the clock event, HALT. */
 void mv_irq_init(struct mv_guest *g);

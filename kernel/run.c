@@ -203,6 +203,7 @@ static u64 run_once(struct mv_guest *g)
 	 */
 	WRITE_ONCE(g->guest_cpu, cpu);
 	smp_mb();	/* pairs with the one in out_of_guest() */
+	mv_fast_prepare(g, cpu);	/* after the barrier: see mmu.c */
 	mv_switch_to_guest(mv_sw_entry(cpu), mv_mmu_hw_cr3(g));
 	restore_spec_ctrl();
 	WRITE_ONCE(g->guest_cpu, -1);
@@ -217,6 +218,13 @@ static u64 run_once(struct mv_guest *g)
 	nmi_seen = restore_kernel_gs_base(host_kgs);
 
 	vector = g->frame->vector;
+	g->exits++;
+	if (vector & MV_TRAP_FELL_BACK) {
+		/* the fast path gave up: the slow one delivers (switcher.S) */
+		vector &= ~MV_TRAP_FELL_BACK;
+		g->frame->vector = vector;
+		g->fast_fallbacks++;
+	}
 	fault = *(u64 *)(host + MV_HO_FAULT_VECTOR);
 	if (fault) {
 		/* The guest's registers did not make it; see switcher.S */
@@ -234,8 +242,6 @@ static u64 run_once(struct mv_guest *g)
 	if (nmi_seen || fault || vector == X86_TRAP_NMI ||
 	    vector == X86_TRAP_DF || vector == X86_TRAP_MC)
 		memset(mv_sw_stacks_page(cpu), 0, MV_ST_MC_TOP);
-	/* and the user stack pointer a SYSCALL parked there */
-	*(u64 *)(mv_sw_stacks_page(cpu) + MV_ST_SYSCALL_RSP) = 0;
 	give_back(cpu, vector, nmi_seen);
 	return vector;
 }
@@ -307,6 +313,8 @@ static long run_loop(struct mv_guest *g)
 		cond_resched();
 		seq = mv_irq_seq(g);
 		mv_irq_before_entry(g);
+		if (mv_fast_wanted())
+			mv_mmu_map_shared(g);
 		if (g->dead || !state_ok(g))
 			break;
 
@@ -364,6 +372,24 @@ long mv_run(struct mv_guest *g, struct mv_run __user *urun)
 		return ret;
 
 	if (copy_to_user(urun, &g->exit, sizeof(g->exit)))
+		return -EFAULT;
+	return 0;
+}
+
+/* MV_GET_STATS: what the guest's life cost so far. */
+int mv_get_stats(struct mv_guest *g, struct mv_stats __user *ustats)
+{
+	struct mv_stats st = { };
+	u32 size;
+
+	if (get_user(size, &ustats->size))
+		return -EFAULT;
+	if (size < sizeof(st))
+		return -EINVAL;
+	st.size = sizeof(st);
+	st.exits = g->exits;
+	st.fast_fallbacks = g->fast_fallbacks;
+	if (copy_to_user(ustats, &st, sizeof(st)))
 		return -EFAULT;
 	return 0;
 }

@@ -31,11 +31,19 @@
  * host's page tables back, the host page tells us the rest: GDT, TSS, IDT,
  * segments, and the stack whose top holds the return address into
  * mv_switch_to_guest().  What happened is then for run.c to decide.
+ *
+ * The way around: a SYSCALL or exception from guest user space that only
+ * the guest kernel needs to see never goes home.  mv_sw_reflect pushes it
+ * on the guest kernel's stack as traps.c would and irets to the guest
+ * kernel's handler, still in the guest's address space; anything it does
+ * not like sends it on to the common exit.
  */
 #include <linux/linkage.h>
 #include <asm/irq_vectors.h>
 #include <asm/segment.h>
 #include <asm/msr-index.h>
+#include <asm/processor-flags.h>
+#include <asm/trapnr.h>
 #include <asm/nospec-branch.h>
 #include <asm/unwind_hints.h>
 #include <asm/ibt.h>
@@ -135,25 +143,26 @@ SYM_CODE_END(mv_sw_enter)
  * SYSCALL from the guest, 64-bit (LSTAR) and compat (CSTAR).  The CPU left
  * the guest's RSP in place and its RIP and RFLAGS in RCX and R11; SFMASK
  * has cleared IF, TF, DF and AC.  Build the frame the CPU would have built
- * for an exception from user mode and take the common exit.  SYSCALL does
- * not say which ring it came from: a guest kernel that executes it is
- * treated as its own user space, which harms no one but itself.
+ * for an exception from user mode, parking the guest's RSP straight in
+ * it (the register page is this vCPU's alone), and see whether the fast
+ * path can deliver it.  SYSCALL does not say which ring it came from: a
+ * guest kernel that executes it is treated as its own user space, which
+ * harms no one but itself.
  */
 .macro SYSCALL_STUB name cs vector
 SYM_CODE_START_NOALIGN(\name)
 	UNWIND_HINT_EMPTY
 	ENDBR
-	movq	%rsp, SW(MV_SW_STACKS + MV_ST_SYSCALL_RSP)
-	leaq	FRAME(MV_FR_SIZE), %rsp
-	pushq	$MV_SW_USER_DS
-	pushq	SW(MV_SW_STACKS + MV_ST_SYSCALL_RSP)
+	movq	%rsp, FRAME(MV_FR_RSP)
+	leaq	FRAME(MV_FR_RSP), %rsp
+	movq	$MV_SW_USER_DS, FRAME(MV_FR_SS)
 	pushq	%r11
 	pushq	$\cs
 	pushq	%rcx
 	UNWIND_HINT_IRET_REGS
 	pushq	$0
 	pushq	$\vector
-	jmp	mv_sw_exit
+	jmp	mv_sw_reflect
 SYM_CODE_END(\name)
 .endm
 
@@ -261,6 +270,153 @@ SYM_CODE_START_NOALIGN(mv_sw_idt_stubs)
 SYM_CODE_END(mv_sw_idt_stubs)
 
 /*
+ * Reflecting in guest context: the fast path.
+ *
+ * A SYSCALL from guest user space, or an exception there that is the guest
+ * kernel's own business (#UD, #GP, #DE, #BP ...), needs no decision of the
+ * host's.  The slow way, traps.c's deliver(), pushes SS, RSP, RFLAGS (with
+ * the guest's virtual IF in it), CS, RIP and for some vectors the error
+ * code on the guest kernel stack, turns the virtual IF off for an
+ * interrupt gate and resumes the guest at its handler in ring 1.  Here we
+ * do exactly that without leaving the guest's address space: no CR3 switch,
+ * no host state, a few dozen instructions, and the guest kernel cannot
+ * tell which way its event came.
+ *
+ * The guest's FS and GS bases need nothing: the guest kernel runs on user
+ * space's GS (it cannot execute SWAPGS in ring 1 and does not use GS), so
+ * the "SWAPGS on the guest's behalf" of the fast path is to leave both
+ * bases alone, as the slow path in effect does by saving and restoring them.
+ *
+ * What we use and why it can be trusted: the frame on the register page
+ * (the CPU, or our SYSCALL stub, just wrote it), and the vCPU's kernel
+ * stack, syscall entry and gates, which run.c writes into this CPU's
+ * tables page before every entry, a page the guest can read but not
+ * write.  What we touch of the guest's: its kernel stack, through its own
+ * page tables (the shadow), and its shared page, which run.c maps at
+ * MV_SW_SHARED for the vCPU that runs here.  Both are guest memory, so
+ * writing them from ring 0 gives the guest nothing it could not do from
+ * ring 1, and the shared page's words are only data to us: the IF bit,
+ * and irq_pending, which sends us the slow way so that the host gets a
+ * look at pending interrupts.
+ *
+ * Anything unusual takes the slow exit with the frame untouched: no table
+ * entry for the vector, a frame that is not plain user mode, and any
+ * fault on the guest's memory between .Lguest_access and
+ * .Lguest_access_end (the kernel stack or shared page absent or read-only
+ * in the shadow, the shared page's mapping taken away by the MMU
+ * notifier).  .Lswitcher_fault recognises those by their RIP.  Up to
+ * .Lguest_access_end nothing is changed that the slow path would not
+ * write again the same, so it can redo the whole delivery from the frame.
+ * No VERW before the iretq: nothing of the host's was loaded since the
+ * guest's last instruction.
+ *
+ * On the stack: vector, error code and the frame, from ring 3.
+ */
+#define RF(off)		(32 + (off))(%rsp)	/* the frame, below 4 saves */
+#define RF_VECTOR	RF(0)
+#define RF_ERRCODE	RF(8)
+#define RF_RIP		RF(16)
+#define RF_CS		RF(24)
+#define RF_RFLAGS	RF(32)
+#define RF_RSP		RF(40)
+#define RF_SS		RF(48)
+#define TB(off)		SW(MV_SW_TABLES + (off))
+#define SHARED(off)	SW(MV_SW_SHARED + (off))
+/* RFLAGS bits a delivery clears (deliver()), or no guest may have (run.c) */
+#define RF_CLEARED	(X86_EFLAGS_TF | X86_EFLAGS_NT | X86_EFLAGS_RF | \
+			 X86_EFLAGS_IOPL | X86_EFLAGS_VM | X86_EFLAGS_VIF | \
+			 X86_EFLAGS_VIP)
+
+SYM_CODE_START_LOCAL_NOALIGN(mv_sw_reflect)
+	UNWIND_HINT_IRET_REGS offset=16
+	pushq	%rax
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	testb	$MV_FAST_ON, TB(MV_TB_FAST)
+	jz	.Lreflect_slow
+
+	/* The handler in %rsi, the MV_GATE_* flags in %rdx. */
+	movq	RF_VECTOR, %rax
+	cmpq	$MV_TRAP_SYSCALL, %rax
+	jb	1f
+	testb	$MV_FAST_SYSCALL, TB(MV_TB_FAST)
+	jz	.Lreflect_slow
+	movq	TB(MV_TB_SYSCALL), %rsi
+	movl	$MV_GATE_DIRECT, %edx
+	jmp	2f
+1:	shll	$4, %eax
+	leaq	TB(MV_TB_GATES), %rcx
+	movq	(%rcx, %rax), %rsi
+	movq	8(%rcx, %rax), %rdx
+	testb	$MV_GATE_DIRECT, %dl
+	jz	.Lreflect_slow
+
+	/* Plain user mode, 64-bit or compatibility, and nothing else. */
+2:	cmpq	$MV_SW_USER_DS, RF_SS
+	jne	.Lreflect_slow
+	cmpq	$MV_SW_USER_CS, RF_CS
+	je	.Lguest_access
+	cmpq	$MV_SW_USER32_CS, RF_CS
+	jne	.Lreflect_slow
+
+.Lguest_access:
+	cmpl	$0, SHARED(MV_SH_IRQ_PENDING)
+	jne	.Lreflect_slow
+	/* the RFLAGS to push: the real ones with the virtual IF */
+	movq	SHARED(MV_SH_IRQ_ENABLED), %rax
+	andl	$X86_EFLAGS_IF, %eax
+	movq	RF_RFLAGS, %rcx
+	andq	$~X86_EFLAGS_IF, %rcx
+	orq	%rax, %rcx
+	movq	TB(MV_TB_KSTACK), %rax
+	movq	%rcx, -24(%rax)
+	movq	RF_SS, %rcx
+	movq	%rcx, -8(%rax)
+	movq	RF_RSP, %rcx
+	movq	%rcx, -16(%rax)
+	movq	RF_CS, %rcx
+	movq	%rcx, -32(%rax)
+	movq	RF_RIP, %rcx
+	movq	%rcx, -40(%rax)
+	subq	$40, %rax
+	testb	$MV_GATE_ERRCODE, %dl
+	jz	3f
+	movq	RF_ERRCODE, %rcx
+	movq	%rcx, -8(%rax)
+	subq	$8, %rax
+3:	testb	$MV_GATE_TRAP, %dl
+	jnz	.Lguest_access_end
+	movq	$0, SHARED(MV_SH_IRQ_ENABLED)
+.Lguest_access_end:
+
+	/* Delivered: the frame becomes the one that enters the handler. */
+	movq	%rsi, RF_RIP
+	movq	$MV_SW_GUEST_CS, RF_CS
+	movq	RF_RFLAGS, %rcx
+	andq	$~RF_CLEARED, %rcx
+	orq	$(X86_EFLAGS_FIXED | X86_EFLAGS_IF), %rcx
+	movq	%rcx, RF_RFLAGS
+	movq	%rax, RF_RSP
+	movq	$MV_SW_GUEST_DS, RF_SS
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rax
+	addq	$16, %rsp
+	UNWIND_HINT_IRET_REGS
+	iretq
+
+.Lreflect_slow:
+	UNWIND_HINT_IRET_REGS offset=48
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rax
+	jmp	.Lfrom_guest
+SYM_CODE_END(mv_sw_reflect)
+
+/*
  * The common exit.  On the stack: vector, error code, and the CPU's frame.
  *
  * An exception with ring 0 in its frame is the switcher's own (see
@@ -278,7 +434,11 @@ SYM_CODE_START_NOALIGN(mv_sw_exit)
 	jae	.Lfrom_guest
 	testb	$3, 24(%rsp)
 	jz	.Lswitcher_fault
+	/* an exception from ring 3 may be the guest kernel's business alone */
+	testb	$2, 24(%rsp)
+	jnz	mv_sw_reflect
 .Lfrom_guest:
+	UNWIND_HINT_IRET_REGS offset=16
 	pushq	%rax
 	pushq	%rbx
 	pushq	%rcx
@@ -358,6 +518,28 @@ SYM_CODE_START_NOALIGN(mv_sw_exit)
  * the same road.
  */
 .Lswitcher_fault:
+	UNWIND_HINT_IRET_REGS offset=16
+	/*
+	 * A #PF or #GP on the fast path's accesses to guest memory is no
+	 * fault of ours: back to the frame as the guest left it, marked for
+	 * run.c, and the slow exit delivers the event instead.
+	 */
+	cmpq	$X86_TRAP_PF, (%rsp)
+	je	1f
+	cmpq	$X86_TRAP_GP, (%rsp)
+	jne	.Lswitcher_dead
+1:	leaq	.Lguest_access(%rip), %rax	/* saved there, see above */
+	cmpq	%rax, 16(%rsp)
+	jb	.Lswitcher_dead
+	leaq	.Lguest_access_end(%rip), %rax
+	cmpq	%rax, 16(%rsp)
+	jae	.Lswitcher_dead
+	leaq	FRAME(MV_FR_VECTOR - 32), %rsp
+	UNWIND_HINT_IRET_REGS offset=48
+	orq	$MV_TRAP_FELL_BACK, RF_VECTOR
+	jmp	.Lreflect_slow
+
+.Lswitcher_dead:
 	UNWIND_HINT_IRET_REGS offset=16
 	movq	(%rsp), %rbx
 	incq	%rbx

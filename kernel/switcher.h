@@ -14,7 +14,7 @@
  *   +0x4000  stacks  IST stacks (#DF, NMI, #MC) and one scratch     RW  RW
  *   +0x5000  regs    the running vCPU's register page              --  RW
  *   +0x6000  host    what the switcher needs to get home           RW  --
- *   +0x7000  guard                                                 --  --
+ *   +0x7000  shared  the running vCPU's shared page (its memory)   --  RW
  *                                                              host guest
  *
  * Each CPU runs its own copy of the code, so the code finds its data by
@@ -35,6 +35,7 @@
 #define MV_SW_STACKS		0x4000
 #define MV_SW_REGS		0x5000
 #define MV_SW_HOST		0x6000
+#define MV_SW_SHARED		0x7000
 #define MV_SW_STRIDE		0x8000
 #define MV_SW_PAGES		(MV_SW_STRIDE / 4096)
 
@@ -47,6 +48,23 @@
 #define MV_TB_FLAGS		0x1e4	/* MV_TBF_* below, set at insmod */
 #define MV_TB_VERW_SEL		0x1e8	/* a data selector for VERW */
 
+/*
+ * The fast path's table (switcher.S, "Reflecting in guest context"),
+ * rewritten by run.c from the vCPU's own state before every entry: the
+ * guest can read it but never write it, so the switcher may trust it.
+ */
+#define MV_TB_FAST		0x200	/* MV_FAST_* below */
+#define MV_TB_KSTACK		0x208	/* the guest's kernel stack, aligned */
+#define MV_TB_SYSCALL		0x210	/* its syscall entry */
+#define MV_TB_GATES		0x400	/* 32 x { handler, MV_GATE_* } */
+#define MV_TB_GATE_SIZE		16
+
+#define MV_FAST_ON		0x1	/* shared page mapped, kernel stack sane */
+#define MV_FAST_SYSCALL		0x2	/* a syscall entry to deliver to */
+#define MV_GATE_DIRECT		0x1	/* the switcher may deliver this vector */
+#define MV_GATE_TRAP		0x2	/* trap gate: the virtual IF stays */
+#define MV_GATE_ERRCODE		0x4	/* the frame carries the error code */
+
 /* What the host's mitigations ask of the switcher (MV_TB_FLAGS). */
 #define MV_TBF_VERW		0x1	/* clear CPU buffers before the iret */
 
@@ -58,10 +76,16 @@
 #define MV_SEL_TSS		(MV_GDT_TSS * 8)
 #define MV_GDT_GUEST_CS		16
 #define MV_GDT_GUEST_DS		17
-/* The user selectors of uapi/megavirt.h, for the assembler. */
+/* The selectors of uapi/megavirt.h, for the assembler. */
 #define MV_SW_USER32_CS		0x23
 #define MV_SW_USER_DS		0x2b
 #define MV_SW_USER_CS		0x33
+#define MV_SW_GUEST_CS		(MV_GDT_GUEST_CS * 8 + 1)
+#define MV_SW_GUEST_DS		(MV_GDT_GUEST_DS * 8 + 1)
+
+/* Fields of struct mv_shared the fast path reads and writes. */
+#define MV_SH_IRQ_ENABLED	0x0
+#define MV_SH_IRQ_PENDING	0x8
 
 /*
  * Inside the stacks page: IST stacks grow down from these tops.  IST
@@ -72,7 +96,6 @@
 #define MV_ST_DF_TOP		0x400
 #define MV_ST_NMI_TOP		0x800
 #define MV_ST_MC_TOP		0xc00
-#define MV_ST_SYSCALL_RSP	0xc00	/* the guest rsp at SYSCALL */
 #define MV_IST_DF		1
 #define MV_IST_NMI		2
 #define MV_IST_MC		4
@@ -120,6 +143,13 @@
 #define MV_TRAP_SYSCALL		0x100	/* SYSCALL from 64-bit code */
 #define MV_TRAP_SYSCALL32	0x101	/* SYSCALL from compatibility mode */
 #define MV_TRAP_SWITCHER	0x102	/* the switcher itself faulted */
+
+/*
+ * Or'ed into the frame's vector when the fast path gave up half-way (a
+ * fault on the guest's kernel stack or shared page) and took the slow
+ * exit instead: run.c counts it and takes it off.
+ */
+#define MV_TRAP_FELL_BACK	0x10000
 
 /* Bit 63 of MSR_KERNEL_GS_BASE: an NMI arrived inside the switcher. */
 #define MV_NMI_SEEN_BIT		63

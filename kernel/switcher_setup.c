@@ -192,6 +192,19 @@ void mv_sw_tree_map_cpu(struct mv_sw_tree *t, int *mapped, int cpu,
 	*mapped = cpu;
 }
 
+/*
+ * The vCPU's shared page in the guest's view of @cpu's area, for the fast
+ * path (switcher.S), or nothing (@pte 0).  run.c sets it before every
+ * entry from what mmu.c keeps up to date; the host's view has no such
+ * page.
+ */
+void mv_sw_tree_set_shared(struct mv_sw_tree *t, int cpu, u64 pte)
+{
+	u64 *p = t->pte[0] + (cpu % CPUS_PER_PTE_PAGE) * MV_SW_PAGES;
+
+	WRITE_ONCE(p[MV_SW_SHARED / PAGE_SIZE], pte);
+}
+
 /* The slot the hole occupies in a root of the host's paging depth. */
 #define HOLE_SLOT	256
 

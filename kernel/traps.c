@@ -17,14 +17,24 @@
  * virtual IF rather than the real one, and a page fault's address also
  * goes to the shared page, since the guest cannot read CR2.  The guest's
  * IST indexes are ignored: a v1 guest keeps its exception stacks itself.
+ *
+ * Most of this never runs for a guest user's SYSCALL or exception: the
+ * switcher delivers those itself, in the guest's context (switcher.S,
+ * "Reflecting in guest context"), producing the frame deliver() would,
+ * from the table mv_fast_prepare() writes for it.  deliver() remains the
+ * one definition of what a delivery is, and the way whenever the switcher
+ * declines.
  */
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <asm/traps.h>
 
 #include "mv.h"
+#include "switcher.h"
 
 #define GATE_INTERRUPT	0xe
 #define GATE_TRAP	0xf
+#define SW_HOLE_SIZE	BIT_ULL(39)	/* the switcher's part of the hole */
 
 static bool canonical48(u64 va)
 {
@@ -194,4 +204,84 @@ void mv_deliver_interrupt(struct mv_guest *g, unsigned int vector)
 		return;
 	}
 	deliver(g, gate, "interrupt", false, 0);
+}
+
+/*
+ * The fast path's table.  The vectors the switcher may deliver from guest
+ * user space by itself are the ones whose delivery is a plain deliver():
+ * not #PF (the shadow's), #DB (DR6), #NM (the FPU), #DF, #MC, NMI or the
+ * reserved ones.
+ */
+#define DIRECT_VECTORS	(BIT(X86_TRAP_DE) | BIT(X86_TRAP_BP) |		\
+			 BIT(X86_TRAP_OF) | BIT(X86_TRAP_BR) |		\
+			 BIT(X86_TRAP_UD) | BIT(X86_TRAP_TS) |		\
+			 BIT(X86_TRAP_NP) | BIT(X86_TRAP_SS) |		\
+			 BIT(X86_TRAP_GP) | BIT(X86_TRAP_MF) |		\
+			 BIT(X86_TRAP_AC) | BIT(X86_TRAP_XF))
+
+static bool fastpath = true;
+module_param(fastpath, bool, 0644);
+MODULE_PARM_DESC(fastpath,
+		 "deliver guest user syscalls and exceptions in the switcher (default on)");
+
+bool mv_fast_wanted(void)
+{
+	return READ_ONCE(fastpath);
+}
+
+/*
+ * The frame deliver() pushes from user mode goes just below the kernel
+ * stack: six words at most, none of them in the switcher's hole, where
+ * the switcher would be writing its own pages.  deliver() refuses such a
+ * stack too (access_gva()), and kills the guest.
+ */
+static bool kstack_ok(u64 top)
+{
+	u64 lo = top - 6 * sizeof(u64);
+
+	return top >= 6 * sizeof(u64) && canonical48(lo) && canonical48(top - 1) &&
+	       !(lo < mv_sw_base + SW_HOLE_SIZE && top > mv_sw_base);
+}
+
+/*
+ * Before every entry, with interrupts off and after run.c has said the
+ * vCPU is in the guest: map the shared page into this CPU's area for the
+ * guest's view (or unmap it, if mmu.c has taken it away) and write what
+ * the switcher may deliver into the CPU's tables page, which the guest
+ * can read but not write.  Every entry rewrites it: another guest may have
+ * run here since.
+ */
+void mv_fast_prepare(struct mv_guest *g, int cpu)
+{
+	void *tb = mv_sw_tables_page(cpu);
+	u64 pte = READ_ONCE(g->shared_pte);
+	u64 kstack = g->kstack & ~0xfULL;
+	u64 *gates = tb + MV_TB_GATES;
+	u64 flags = 0;
+	unsigned int v;
+
+	BUILD_BUG_ON(offsetof(struct mv_shared, irq_enabled) != MV_SH_IRQ_ENABLED);
+	BUILD_BUG_ON(offsetof(struct mv_shared, irq_pending) != MV_SH_IRQ_PENDING);
+	BUILD_BUG_ON(MV_SW_GUEST_CS != MV_GUEST_CS || MV_SW_GUEST_DS != MV_GUEST_DS);
+	BUILD_BUG_ON(MV_TB_GATES + 32 * MV_TB_GATE_SIZE > PAGE_SIZE);
+
+	mv_sw_tree_set_shared(&g->sw, cpu, pte);
+	if (pte && mv_fast_wanted() && kstack_ok(kstack)) {
+		flags = MV_FAST_ON;
+		if (g->syscall_entry && canonical48(g->syscall_entry))
+			flags |= MV_FAST_SYSCALL;
+	}
+	*(u64 *)(tb + MV_TB_FAST) = flags;
+	*(u64 *)(tb + MV_TB_KSTACK) = kstack;
+	*(u64 *)(tb + MV_TB_SYSCALL) = g->syscall_entry;
+	for (v = 0; v < 32; v++) {
+		const struct mv_gate *gate = &g->idt[v];
+		u64 f = 0;
+
+		if ((DIRECT_VECTORS & BIT(v)) && gate->present)
+			f = MV_GATE_DIRECT | (gate->trap ? MV_GATE_TRAP : 0) |
+			    (has_errcode(v) ? MV_GATE_ERRCODE : 0);
+		gates[2 * v] = f ? gate->handler : 0;
+		gates[2 * v + 1] = f;
+	}
 }

@@ -204,6 +204,26 @@ struct mv_eventfd {
 #define MV_IOEVENTFD_MMIO	_BITUL(1)
 
 /*
+ * MV_GET_STATS: counters of the guest's life so far, for tests and tools.
+ * The caller sets @size as for MV_GET_HOST_INFO.  @exits counts the
+ * guest's trips out of the switcher into the module (each hypercall,
+ * shadow page fault, host interrupt, slow delivery ...); a user syscall or
+ * exception the switcher delivered to the guest kernel by itself (the
+ * fast path) is not one.  @fast_fallbacks counts the deliveries the fast
+ * path began and left to the module (the guest kernel's stack or shared
+ * page not mapped writable in the shadow tables at that moment).
+ */
+struct mv_stats {
+	__u32 size;		/* in: sizeof(struct mv_stats) */
+	__u32 reserved0;
+	__u64 exits;		/* out */
+	__u64 fast_fallbacks;	/* out */
+	__u64 reserved[5];	/* out: zero */
+};
+
+#define MV_GET_STATS		_IOWR(MEGAVIRT_IOCTL_BASE, 0xe9, struct mv_stats)
+
+/*
  * ---------------------------------------------------------------------
  * The guest's side.
  *

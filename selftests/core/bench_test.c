@@ -12,10 +12,17 @@
  *   core.page_fault      a guest read of a page its tables map and the
  *                        shadow does not yet: one fault served by mmu.c
  *   core.user_syscall    a guest user SYSCALL to the guest kernel's entry
- *                        and its iretq back
+ *                        and its iretq back, through the switcher's fast
+ *                        path (kernel/switcher.S)
+ *   core.user_exception  a guest user #UD, #BP, #DE or #GP to the guest
+ *                        kernel's handler and back, the same way
+ *   core.*_slow          the same two with the fast path turned off (the
+ *                        module's fastpath parameter): through the host
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "core_test.h"
@@ -108,6 +115,47 @@ TEST(user_syscall)
 	close(fd);
 	report(_metadata, "user_syscall",
 	       best_run(_metadata, GM_USER_SYSCALLS, 100000, 0) / 100000);
+}
+
+/* GM_USER_EXCEPTIONS makes four per round */
+TEST(user_exception)
+{
+	int fd;
+
+	mv_open_or_skip(fd);
+	close(fd);
+	report(_metadata, "user_exception",
+	       best_run(_metadata, GM_USER_EXCEPTIONS, 25000, 0) / 100000);
+}
+
+static bool set_fastpath(bool on)
+{
+	int fd = open("/sys/module/megavirt/parameters/fastpath",
+		      O_WRONLY | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, on ? "Y" : "N", 1) == 1;
+	close(fd);
+	return ok;
+}
+
+/* The same through the host, for comparison: fewer rounds, it is slow. */
+TEST(user_slow)
+{
+	double sys, exc;
+	int fd;
+
+	mv_open_or_skip(fd);
+	close(fd);
+	if (!set_fastpath(false))
+		SKIP(return, "cannot turn the fast path off");
+	sys = best_run(_metadata, GM_USER_SYSCALLS, 20000, 0) / 20000;
+	exc = best_run(_metadata, GM_USER_EXCEPTIONS, 5000, 0) / 20000;
+	ASSERT_TRUE(set_fastpath(true));
+	report(_metadata, "user_syscall_slow", sys);
+	report(_metadata, "user_exception_slow", exc);
 }
 
 TEST_HARNESS_MAIN

@@ -117,7 +117,14 @@ enum guest_mode {
 	GM_FPU,			/* %rdx rounds of SSE/AVX patterns from %rsi */
 	GM_TSC_AUX,		/* TSC_AUX %rsi, checked %rdx times: see below */
 	GM_TLB,			/* what address-space switches and flushes keep */
+	GM_USER_EXCEPTIONS,	/* %rsi rounds of 4 user exceptions, checked */
+	GM_FAST_FALLBACK,	/* FB_* %rsi, %rdx times: see fast_test.c */
+	GM_FAST_BAD,		/* kernel stack %rsi, syscall/ud2/no entry %rdx */
 };
+
+/* GM_FAST_FALLBACK: the guest kernel's stack, at the user's syscall, is */
+#define FB_UNMAPPED	1	/* absent from the shadow tables */
+#define FB_READONLY	2	/* there, read-only */
 
 /*
  * GM_TSC_AUX ends with UCALL_DONE(which of RDTSCP and RDPID it could

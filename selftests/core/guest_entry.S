@@ -267,22 +267,114 @@ enter_user:
 /*
  * The guest kernel's syscall entry: on its stack the frame
  * rip, cs, rflags, rsp, ss.  Syscall 1 returns %rdi + 1 and counts; 60
- * leaves user space for good.
+ * leaves user space for good.  Syscall 1 also checks the frame, whichever
+ * way it was delivered (the switcher's fast path or the module's
+ * deliver()): user CS and SS, the user stack pointer, RIP in %rcx as the
+ * CPU left it, the user's virtual IF (user_if) in the pushed RFLAGS and
+ * the virtual IF off now, just below G_KSTACK_TOP; what is wrong is
+ * counted in syscall_bad.  It returns as Linux does, the virtual IF from
+ * the frame.  %rcx and %r11 are the kernel's to clobber.
  */
 	.globl	syscall_entry
 syscall_entry:
 	cmpl	$60, %eax
 	je	1f
 	incq	syscall_count(%rip)
-	leaq	1(%rdi), %rax
+	cmpq	%rcx, 0(%rsp)
+	jne	2f
+	cmpq	$MV_USER_CS, 8(%rsp)
+	jne	2f
+	cmpq	$G_USER_STACK, 24(%rsp)
+	jne	2f
+	cmpq	$MV_USER_DS, 32(%rsp)
+	jne	2f
+	movq	16(%rsp), %r11
+	andl	$0x200, %r11d
+	cmpq	user_if(%rip), %r11
+	jne	2f
+	cmpq	$0, G_SHARED
+	jne	2f
+	leaq	40(%rsp), %r11
+	cmpq	$G_KSTACK_TOP, %r11
+	je	3f
+2:	incq	syscall_bad(%rip)
+3:	leaq	1(%rdi), %rax
+	pushq	16(%rsp)
+	popq	G_SHARED
 	iretq
 1:	movq	try_rsp(%rip), %rsp
 	xorl	%eax, %eax
 	jmp	.Ltry_out
 
 	.data
-	.globl	syscall_count
+	.globl	syscall_count, syscall_bad, user_if
 syscall_count:
+	.quad	0
+syscall_bad:
+	.quad	0
+user_if:
+	.quad	0
+
+/*
+ * The guest kernel's side of user_exceptions: handlers that check the
+ * frame the way syscall_entry does (and the error code, 0 for the #GP of
+ * hlt; an interrupt gate turns the virtual IF off, a trap gate leaves it),
+ * count in bounce_count[slot], step over the instruction and go back to
+ * user space the way Linux does.  What is wrong goes to bounce_bad.
+ */
+	.text
+	.macro BOUNCE name, slot, len, errcode, trap
+	.globl	\name
+\name:
+	.if \errcode
+	cmpq	$0, (%rsp)
+	je	6f
+	incq	bounce_bad(%rip)
+6:	addq	$8, %rsp
+	.endif
+	pushq	%rax
+	/* rax, rip, cs, rflags, rsp, ss */
+	cmpq	$MV_USER_CS, 16(%rsp)
+	jne	8f
+	cmpq	$MV_USER_DS, 40(%rsp)
+	jne	8f
+	cmpq	$G_USER_STACK, 32(%rsp)
+	jne	8f
+	movq	24(%rsp), %rax
+	andl	$0x200, %eax
+	cmpq	user_if(%rip), %rax
+	jne	8f
+	movq	G_SHARED, %rax
+	.if \trap
+	andl	$0x200, %eax
+	cmpq	user_if(%rip), %rax
+	.else
+	testq	%rax, %rax
+	.endif
+	jne	8f
+	leaq	48(%rsp), %rax
+	cmpq	$G_KSTACK_TOP, %rax
+	jne	8f
+	incq	bounce_count + 8 * \slot(%rip)
+	jmp	7f
+8:	incq	bounce_bad(%rip)
+7:	addq	$\len, 8(%rsp)
+	pushq	24(%rsp)
+	popq	G_SHARED
+	popq	%rax
+	iretq
+	.endm
+
+	BOUNCE	bounce_de, 0, 3, 0, 0
+	BOUNCE	bounce_bp, 1, 0, 0, 1
+	BOUNCE	bounce_ud, 2, 2, 0, 0
+	BOUNCE	bounce_gp, 3, 1, 1, 0
+
+	.data
+	.globl	bounce_count, bounce_bad
+bounce_count:
+	.quad	0, 0, 0, 0
+bounce_bad:
 	.quad	0
 
 /*
@@ -348,6 +440,50 @@ user_syscalls:
 	.globl	user_bad
 user_bad:
 	ud2
+
+/*
+ * user_exceptions(n): n rounds of ud2, int3, a divide by zero and hlt,
+ * each bounced back to the next instruction by the handlers above, every
+ * register checked after each round; then the exit syscall.
+ */
+	.globl	user_exceptions
+user_exceptions:
+	movq	%rdi, %r12
+	xorl	%r13d, %r13d
+1:	leaq	1(%r13), %rbx
+	leaq	2(%r13), %rbp
+	leaq	3(%r13), %rsi
+	leaq	4(%r13), %rdi
+	leaq	5(%r13), %r8
+	leaq	6(%r13), %r9
+	leaq	7(%r13), %r10
+	leaq	8(%r13), %r11
+	leaq	9(%r13), %r14
+	leaq	10(%r13), %r15
+	ud2
+	int3
+	movl	$1, %eax
+	xorl	%edx, %edx
+	xorl	%ecx, %ecx
+	divq	%rcx			/* 3 bytes: 48 f7 f1 */
+	hlt
+	cmpq	$1, %rax
+	jne	user_bad
+	testq	%rdx, %rdx
+	jne	user_bad
+	testq	%rcx, %rcx
+	jne	user_bad
+	.irp	r, rbx, rbp, rsi, rdi, r8, r9, r10, r11, r14, r15
+	incq	%rcx
+	leaq	(%r13, %rcx), %rax
+	cmpq	%rax, %\r
+	jne	user_bad
+	.endr
+	incq	%r13
+	cmpq	%r12, %r13
+	jb	1b
+	movl	$60, %eax
+	syscall
 
 	.macro USER name insn:vararg
 	.globl	\name

@@ -76,8 +76,12 @@ static void expect_fault(void (*fn)(void), u64 vector, u64 err, u64 rip)
 
 void enter_user(void), syscall_entry(void), user_syscalls(void);
 void user_ud2(void), user_hlt(void), user_hcall(void), user_int3(void);
-void user_read_kernel(void), user_bad(void);
-extern u64 syscall_count;
+void user_read_kernel(void), user_bad(void), user_exceptions(void);
+void bounce_de(void), bounce_bp(void), bounce_ud(void), bounce_gp(void);
+extern u64 syscall_count, syscall_bad, user_if;
+extern u64 bounce_count[4], bounce_bad;
+
+#define SHARED		((volatile struct mv_shared *)G_SHARED)
 
 /* Where user space sees a function of ours: in the user-mapped copy. */
 #define USER(fn)	((u64)(fn) - G_LOAD + G_USER_LOAD)
@@ -89,16 +93,86 @@ static void setup_user(void)
 	GUEST_ASSERT_EQ(hcall(MV_HC_SET_SYSCALL, (u64)syscall_entry, 0, 0, 0, 0), 0);
 }
 
-static void user_syscall_loop(u64 n)
+/* User space runs with the virtual IF on, as Linux's does. */
+static int run_user(void (*fn)(void), u64 arg)
 {
 	int r;
 
-	setup_user();
-	r = try_call(enter_user, USER(user_syscalls), G_USER_STACK, n);
+	user_if = MV_IRQ_ENABLED;
+	SHARED->irq_enabled = MV_IRQ_ENABLED;
+	r = try_call(enter_user, USER(fn), G_USER_STACK, arg);
+	SHARED->irq_enabled = 0;
 	if (r)	/* user space hit a check: where, and why */
 		GUEST_ASSERT_EQ(fault_rec[2], USER(user_bad) + 1);
-	GUEST_ASSERT_EQ(r, 0);
+	return r;
+}
+
+static void user_syscall_loop(u64 n)
+{
+	setup_user();
+	GUEST_ASSERT_EQ(run_user(user_syscalls, n), 0);
 	GUEST_ASSERT_EQ(syscall_count, n);
+	GUEST_ASSERT_EQ(syscall_bad, 0);
+}
+
+/* A gate of our IDT: @trap for a trap gate, DPL 3. */
+static void set_user_gate(u64 vector, void (*fn)(void), int trap)
+{
+	u64 h = (u64)fn;
+	u64 lo = (h & 0xffff) | ((u64)MV_GUEST_CS << 16) |
+		 ((trap ? 0xefUL : 0xeeUL) << 40) | ((h >> 16) & 0xffff) << 48;
+
+	GUEST_ASSERT_EQ(hcall(MV_HC_SET_IDT_ENTRY, vector, lo, h >> 32, 0, 0), 0);
+}
+
+/* @n rounds of #DE, #BP, #UD and #GP from user space, bounced back. */
+static void user_exception_loop(u64 n)
+{
+	int i;
+
+	setup_user();
+	set_user_gate(0, bounce_de, 0);
+	set_user_gate(3, bounce_bp, 1);
+	set_user_gate(6, bounce_ud, 0);
+	set_user_gate(13, bounce_gp, 0);
+	GUEST_ASSERT_EQ(run_user(user_exceptions, n), 0);
+	GUEST_ASSERT_EQ(bounce_bad, 0);
+	for (i = 0; i < 4; i++)
+		GUEST_ASSERT_EQ(bounce_count[i], n);
+}
+
+/*
+ * The fast path's ways back to the slow one (GM_FAST_FALLBACK): @n times
+ * one user syscall with the kernel stack absent from the shadow tables
+ * (after a flush) or there read-only (after a flush and a read of it).
+ */
+static void fast_fallback(u64 how, u64 n)
+{
+	u64 i;
+
+	setup_user();
+	for (i = 0; i < n; i++) {
+		hcall(MV_HC_FLUSH_TLB, MV_FLUSH_ALL, 0, 0, 0, 0);
+		if (how == FB_READONLY)
+			(void)*(volatile u64 *)(G_KSTACK_TOP - 8);
+		GUEST_ASSERT_EQ(run_user(user_syscalls, 1), 0);
+	}
+	GUEST_ASSERT_EQ(syscall_count, n);
+	GUEST_ASSERT_EQ(syscall_bad, 0);
+}
+
+/*
+ * GM_FAST_BAD: a user syscall (or ud2, @what 1) with the kernel stack at
+ * @stack, or (@what 2) a syscall with no syscall entry: the guest dies.
+ */
+static void fast_bad(u64 stack, u64 what)
+{
+	setup_user();
+	set_user_gate(6, bounce_ud, 0);
+	GUEST_ASSERT_EQ(hcall(MV_HC_SET_STACK, stack, 0, 0, 0, 0), 0);
+	if (what == 2)
+		GUEST_ASSERT_EQ(hcall(MV_HC_SET_SYSCALL, 0, 0, 0, 0, 0), 0);
+	run_user(what == 1 ? user_ud2 : user_syscalls, 1);
 }
 
 static void user_fault(void (*fn)(void), u64 vector, u64 err, u64 rip)
@@ -130,7 +204,6 @@ void irq_stub_20(void), irq_stub_40(void);
 extern char noirq_iret[];
 
 #define COUNTER(i)	(((volatile u64 *)G_COUNTERS)[i])
-#define SHARED		((volatile struct mv_shared *)G_SHARED)
 
 static void set_irq_gate(u64 vector, void (*fn)(void))
 {
@@ -835,6 +908,15 @@ void guest_main(u64 mode, u64 arg, u64 arg2)
 		break;
 	case GM_USER_FAULTS:
 		user_faults();
+		break;
+	case GM_USER_EXCEPTIONS:
+		user_exception_loop(arg);
+		break;
+	case GM_FAST_FALLBACK:
+		fast_fallback(arg, arg2);
+		break;
+	case GM_FAST_BAD:
+		fast_bad(arg, arg2);
 		break;
 	case GM_TIMER:
 		timer_run(arg, arg2);
