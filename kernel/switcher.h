@@ -99,6 +99,13 @@
 #define MV_IST_DF		1
 #define MV_IST_NMI		2
 #define MV_IST_MC		4
+/*
+ * Vectors from 32 up take IST 3, which points where TSS.RSP0 does (see
+ * fill_tables()).  The host's IST 3 is its #DB stack, a valid one for the
+ * few instructions where our IDT meets the host's TSS, in which no
+ * interrupt can come anyway.
+ */
+#define MV_IST_IRQ		3
 
 /*
  * Inside the host page.  The C side fills the descriptor operands before

@@ -32,6 +32,7 @@
 #include <linux/smp.h>
 #include <linux/workqueue.h>
 #include <asm/desc.h>
+#include <asm/irq_vectors.h>
 #include <asm/processor.h>
 #include <asm/tlbflush.h>
 
@@ -368,11 +369,22 @@ static void fill_tables(int cpu)
 	/*
 	 * RSP0 is the end of the register page: a trap from the guest builds
 	 * its frame there.  No I/O bitmap: the offset lies past the limit.
+	 *
+	 * Vectors from 32 up (the host's interrupts, and "int n") go to the
+	 * same place through an IST slot, so that the CPU switches stacks
+	 * even when it thinks it interrupted ring 0.  A real CPU never does
+	 * (interrupts are off in the switcher), but QEMU's TCG lets a ring-1
+	 * guest that loads a null SS run on at CPL 0 (fuzz_test.c's null_ss
+	 * cases): without the IST, an interrupt there pushed its frame on
+	 * the guest's own stack, the exit read a stale vector from the
+	 * register page, and the host never got the interrupt nor sent its
+	 * EOI, which took the CPU's local timer with it.
 	 */
 	tss->sp0 = area + MV_SW_REGS + PAGE_SIZE;
 	tss->ist[MV_IST_DF - 1] = area + MV_SW_STACKS + MV_ST_DF_TOP;
 	tss->ist[MV_IST_NMI - 1] = area + MV_SW_STACKS + MV_ST_NMI_TOP;
 	tss->ist[MV_IST_MC - 1] = area + MV_SW_STACKS + MV_ST_MC_TOP;
+	tss->ist[MV_IST_IRQ - 1] = tss->sp0;
 	tss->io_bitmap_base = sizeof(*tss);
 
 	for (v = 0; v < 256; v++) {
@@ -386,6 +398,8 @@ static void fill_tables(int cpu)
 			ist = MV_IST_DF;
 		else if (v == 18)
 			ist = MV_IST_MC;
+		else if (v >= FIRST_EXTERNAL_VECTOR)
+			ist = MV_IST_IRQ;
 		if (v == MV_HCALL_VECTOR)
 			dpl = 1;
 		else if (v == 3 || v == 4)
