@@ -99,6 +99,44 @@ TEST_F(fast, user_exceptions_stay_in_the_switcher)
 	EXPECT_LT(st.fast_fallbacks, 10);
 }
 
+/*
+ * The virtual IF is the guest's, read from its shared page at each event:
+ * off in user space, the frames say off (and a trap gate leaves it off).
+ */
+TEST_F(fast, user_space_with_virtual_if_off)
+{
+	struct mv_stats st;
+
+	run_done(_metadata, self, GM_USER_SYSCALLS, ROUNDS / 10, 1, &st);
+	EXPECT_LT(st.exits, ROUNDS / 100);
+	ASSERT_EQ(0, close(self->fd));
+	munmap(self->vm.mem, G_MEM_SIZE);
+	self->fd = open(MV_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+	run_done(_metadata, self, GM_USER_EXCEPTIONS, ROUNDS / 40, 1, &st);
+	EXPECT_LT(st.exits, ROUNDS / 100);
+}
+
+/* MV_GET_STATS wants a guest and a size it knows; a new guest is at 0. */
+TEST_F(fast, stats_ioctl)
+{
+	struct mv_stats st = { .size = sizeof(st) };
+
+	EXPECT_EQ(-1, ioctl(self->fd, MV_GET_STATS, &st));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, vm_create(&self->vm, self->fd, GM_USER_SYSCALLS, 1, 0));
+	st.size = sizeof(st) - 8;
+	EXPECT_EQ(-1, ioctl(self->fd, MV_GET_STATS, &st));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, get_stats(self->fd, &st));
+	EXPECT_EQ(sizeof(st), st.size);
+	EXPECT_EQ(0, st.exits);
+	EXPECT_EQ(0, st.fast_fallbacks);
+	EXPECT_UCALL(&self->vm, UCALL_DONE);
+	ASSERT_EQ(0, get_stats(self->fd, &st));
+	EXPECT_LT(0, st.exits);
+}
+
 /* The counter is not blind: with the fast path off every syscall exits. */
 TEST_F(fast, slow_path_counts_every_syscall)
 {

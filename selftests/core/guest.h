@@ -99,7 +99,8 @@ enum guest_mode {
 	GM_TOUCH,		/* write %rdx pages from %rsi, then done */
 	GM_TRAPS,		/* exceptions reach the guest's own handlers */
 	GM_TRAP_LOOP,		/* %rsi #UDs through the guest's handler */
-	GM_USER_SYSCALLS,	/* user space makes %rsi checked syscalls */
+	GM_USER_SYSCALLS,	/* user space makes %rsi checked syscalls,
+				 * virtual IF off there if %rdx */
 	GM_USER_FAULTS,		/* user space faults, the guest kernel sees */
 	GM_TIMER,		/* clock every %rsi ns; halt, or spin if %rdx */
 	GM_TIMER_IF_OFF,	/* 1 kHz clock, IF off until C_GO, then check */
@@ -117,7 +118,8 @@ enum guest_mode {
 	GM_FPU,			/* %rdx rounds of SSE/AVX patterns from %rsi */
 	GM_TSC_AUX,		/* TSC_AUX %rsi, checked %rdx times: see below */
 	GM_TLB,			/* what address-space switches and flushes keep */
-	GM_USER_EXCEPTIONS,	/* %rsi rounds of 4 user exceptions, checked */
+	GM_USER_EXCEPTIONS,	/* %rsi rounds of 4 user exceptions, checked,
+				 * virtual IF off in user space if %rdx */
 	GM_FAST_FALLBACK,	/* FB_* %rsi, %rdx times: see fast_test.c */
 	GM_FAST_BAD,		/* kernel stack %rsi, syscall/ud2/no entry %rdx */
 };

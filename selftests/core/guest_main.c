@@ -93,13 +93,18 @@ static void setup_user(void)
 	GUEST_ASSERT_EQ(hcall(MV_HC_SET_SYSCALL, (u64)syscall_entry, 0, 0, 0, 0), 0);
 }
 
-/* User space runs with the virtual IF on, as Linux's does. */
+/*
+ * User space runs with the virtual IF on, as Linux's does, unless the
+ * test asks for it off (user_if_off): the frames must say which.
+ */
+static u64 user_if_off;
+
 static int run_user(void (*fn)(void), u64 arg)
 {
 	int r;
 
-	user_if = MV_IRQ_ENABLED;
-	SHARED->irq_enabled = MV_IRQ_ENABLED;
+	user_if = user_if_off ? 0 : MV_IRQ_ENABLED;
+	SHARED->irq_enabled = user_if;
 	r = try_call(enter_user, USER(fn), G_USER_STACK, arg);
 	SHARED->irq_enabled = 0;
 	if (r)	/* user space hit a check: where, and why */
@@ -904,12 +909,14 @@ void guest_main(u64 mode, u64 arg, u64 arg2)
 			GUEST_ASSERT_EQ(try_call(do_ud2, 0, 0, 0), 1);
 		break;
 	case GM_USER_SYSCALLS:
+		user_if_off = arg2;
 		user_syscall_loop(arg);
 		break;
 	case GM_USER_FAULTS:
 		user_faults();
 		break;
 	case GM_USER_EXCEPTIONS:
+		user_if_off = arg2;
 		user_exception_loop(arg);
 		break;
 	case GM_FAST_FALLBACK:
