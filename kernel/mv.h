@@ -127,6 +127,7 @@ struct mv_guest {
 	u64 shared_gpa;			/* MV_HC_INIT's page, 0 until then */
 	u64 shared_pte;			/* its leaf for the switcher, 0 for none */
 	struct mv_gate idt[256];	/* the guest's own IDT */
+	u64 idt_gen;			/* bumped by every change to it */
 	u64 kstack;			/* its stack for events from user mode */
 	u64 syscall_entry;		/* where user SYSCALLs go, 0 for none */
 	u32 tsc_aux;			/* what RDTSCP and RDPID read (msrs.c) */

@@ -64,6 +64,7 @@ u64 mv_set_idt_entry(struct mv_guest *g, u64 vector, u64 lo, u64 hi)
 {
 	if (vector >= ARRAY_SIZE(g->idt))
 		return -EINVAL;
+	g->idt_gen++;
 	return set_gate(g, vector, lo, hi);
 }
 
@@ -74,6 +75,7 @@ u64 mv_load_idt(struct mv_guest *g, u64 gpa, u64 entries)
 
 	if (entries > ARRAY_SIZE(g->idt))
 		return -EINVAL;
+	g->idt_gen++;
 	for (v = 0; v < ARRAY_SIZE(g->idt); v++) {
 		if (v >= entries) {
 			memset(&g->idt[v], 0, sizeof(g->idt[v]));
@@ -244,21 +246,42 @@ static bool kstack_ok(u64 top)
 }
 
 /*
+ * Whose gates each CPU's tables page holds, and of which version of its
+ * IDT: the guest's serial and idt_gen.  Serials start at 1.
+ */
+static DEFINE_PER_CPU(u64, gates_owner);
+static DEFINE_PER_CPU(u64, gates_gen);
+
+static void write_gates(struct mv_guest *g, u64 *gates)
+{
+	unsigned int v;
+
+	for (v = 0; v < 32; v++) {
+		const struct mv_gate *gate = &g->idt[v];
+		u64 f = 0;
+
+		if ((DIRECT_VECTORS & BIT(v)) && gate->present)
+			f = MV_GATE_DIRECT | (gate->trap ? MV_GATE_TRAP : 0) |
+			    (has_errcode(v) ? MV_GATE_ERRCODE : 0);
+		gates[2 * v] = f ? gate->handler : 0;
+		gates[2 * v + 1] = f;
+	}
+}
+
+/*
  * Before every entry, with interrupts off and after run.c has said the
  * vCPU is in the guest: map the shared page into this CPU's area for the
  * guest's view (or unmap it, if mmu.c has taken it away) and write what
  * the switcher may deliver into the CPU's tables page, which the guest
- * can read but not write.  Every entry rewrites it: another guest may have
- * run here since.
+ * can read but not write.  The gates are written again only when another
+ * guest used the page since, or the guest changed its IDT.
  */
 void mv_fast_prepare(struct mv_guest *g, int cpu)
 {
 	void *tb = mv_sw_tables_page(cpu);
 	u64 pte = READ_ONCE(g->shared_pte);
 	u64 kstack = g->kstack & ~0xfULL;
-	u64 *gates = tb + MV_TB_GATES;
 	u64 flags = 0;
-	unsigned int v;
 
 	BUILD_BUG_ON(offsetof(struct mv_shared, irq_enabled) != MV_SH_IRQ_ENABLED);
 	BUILD_BUG_ON(offsetof(struct mv_shared, irq_pending) != MV_SH_IRQ_PENDING);
@@ -274,14 +297,10 @@ void mv_fast_prepare(struct mv_guest *g, int cpu)
 	*(u64 *)(tb + MV_TB_FAST) = flags;
 	*(u64 *)(tb + MV_TB_KSTACK) = kstack;
 	*(u64 *)(tb + MV_TB_SYSCALL) = g->syscall_entry;
-	for (v = 0; v < 32; v++) {
-		const struct mv_gate *gate = &g->idt[v];
-		u64 f = 0;
-
-		if ((DIRECT_VECTORS & BIT(v)) && gate->present)
-			f = MV_GATE_DIRECT | (gate->trap ? MV_GATE_TRAP : 0) |
-			    (has_errcode(v) ? MV_GATE_ERRCODE : 0);
-		gates[2 * v] = f ? gate->handler : 0;
-		gates[2 * v + 1] = f;
+	if (__this_cpu_read(gates_owner) != g->serial ||
+	    __this_cpu_read(gates_gen) != g->idt_gen) {
+		write_gates(g, tb + MV_TB_GATES);
+		__this_cpu_write(gates_owner, g->serial);
+		__this_cpu_write(gates_gen, g->idt_gen);
 	}
 }
