@@ -295,9 +295,10 @@ SYM_CODE_END(mv_sw_idt_stubs)
  * page tables (the shadow), and its shared page, which run.c maps at
  * MV_SW_SHARED for the vCPU that runs here.  Both are guest memory, so
  * writing them from ring 0 gives the guest nothing it could not do from
- * ring 1, and the shared page's words are only data to us: the IF bit,
- * and irq_pending, which sends us the slow way so that the host gets a
- * look at pending interrupts.
+ * ring 1, and the shared page's IF bit is only data to us.  Interrupts
+ * that wait are none of our business: the host delivers them at the
+ * next exit that finds the virtual IF on, and a guest on the fast path
+ * spends its time in user space, where it is on (see irq.c).
  *
  * Anything unusual takes the slow exit with the frame untouched: no table
  * entry for the vector, a frame that is not plain user mode, and any
@@ -361,8 +362,6 @@ SYM_CODE_START_LOCAL_NOALIGN(mv_sw_reflect)
 	jne	.Lreflect_slow
 
 .Lguest_access:
-	cmpl	$0, SHARED(MV_SH_IRQ_PENDING)
-	jne	.Lreflect_slow
 	/* the RFLAGS to push: the real ones with the virtual IF */
 	movq	SHARED(MV_SH_IRQ_ENABLED), %rax
 	andl	$X86_EFLAGS_IF, %eax

@@ -83,9 +83,8 @@
 #define MV_SW_GUEST_CS		(MV_GDT_GUEST_CS * 8 + 1)
 #define MV_SW_GUEST_DS		(MV_GDT_GUEST_DS * 8 + 1)
 
-/* Fields of struct mv_shared the fast path reads and writes. */
+/* The field of struct mv_shared the fast path reads and writes. */
 #define MV_SH_IRQ_ENABLED	0x0
-#define MV_SH_IRQ_PENDING	0x8
 
 /*
  * Inside the stacks page: IST stacks grow down from these tops.  IST

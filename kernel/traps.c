@@ -284,7 +284,6 @@ void mv_fast_prepare(struct mv_guest *g, int cpu)
 	u64 flags = 0;
 
 	BUILD_BUG_ON(offsetof(struct mv_shared, irq_enabled) != MV_SH_IRQ_ENABLED);
-	BUILD_BUG_ON(offsetof(struct mv_shared, irq_pending) != MV_SH_IRQ_PENDING);
 	BUILD_BUG_ON(MV_SW_GUEST_CS != MV_GUEST_CS || MV_SW_GUEST_DS != MV_GUEST_DS);
 	BUILD_BUG_ON(MV_TB_GATES + 32 * MV_TB_GATE_SIZE > PAGE_SIZE);
 

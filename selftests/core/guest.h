@@ -122,6 +122,7 @@ enum guest_mode {
 				 * virtual IF off in user space if %rdx */
 	GM_FAST_FALLBACK,	/* FB_* %rsi, %rdx times: see fast_test.c */
 	GM_FAST_BAD,		/* kernel stack %rsi, syscall/ud2/no entry %rdx */
+	GM_USER_TICKS,		/* %rsi user syscalls under a %rdx ns clock */
 };
 
 /* GM_FAST_FALLBACK: the guest kernel's stack, at the user's syscall, is */

@@ -254,6 +254,23 @@ static void timer_run(u64 period, u64 spin)
 }
 
 /*
+ * GM_USER_TICKS: user space makes @n syscalls, on the fast path, while a
+ * periodic clock of @period ns runs: its ticks still arrive, in user
+ * space or at the kernel's return to it, counted in C_IRQS.
+ */
+static void user_ticks(u64 n, u64 period)
+{
+	setup_user();
+	set_irq_gate(MV_TIMER_VECTOR, irq_stub_20);
+	SHARED->noirq_iret = (u64)noirq_iret;
+	GUEST_ASSERT_EQ(hcall(MV_HC_SET_CLOCKEVENT, period, period, 0, 0, 0), 0);
+	GUEST_ASSERT_EQ(run_user(user_syscalls, n), 0);
+	GUEST_ASSERT_EQ(hcall(MV_HC_SET_CLOCKEVENT, 0, 0, 0, 0, 0), 0);
+	GUEST_ASSERT_EQ(syscall_count, n);
+	GUEST_ASSERT_EQ(syscall_bad, 0);
+}
+
+/*
  * Interrupts off: the clock's vector stays pending and the guest is told;
  * once the test says go, the clock stops and IF comes back on, and the
  * one pending tick arrives during MV_HC_SEND_INTERRUPTS, not later.
@@ -918,6 +935,9 @@ void guest_main(u64 mode, u64 arg, u64 arg2)
 	case GM_USER_EXCEPTIONS:
 		user_if_off = arg2;
 		user_exception_loop(arg);
+		break;
+	case GM_USER_TICKS:
+		user_ticks(arg, arg2);
 		break;
 	case GM_FAST_FALLBACK:
 		fast_fallback(arg, arg2);
