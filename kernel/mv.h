@@ -152,6 +152,7 @@ struct mv_guest {
 	/* Counted for MV_GET_STATS (run.c). */
 	u64 exits;			/* trips to the host */
 	u64 fast_fallbacks;		/* fast path given up half-way */
+	u64 pf_exits, hc_exits, irq_exits;	/* exits by cause */
 
 	/* What the launcher must see, and what it owes us. */
 	struct mv_mmio_insn mmio;	/* the access behind MV_EXIT_MMIO */

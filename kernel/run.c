@@ -225,6 +225,12 @@ static u64 run_once(struct mv_guest *g)
 		g->frame->vector = vector;
 		g->fast_fallbacks++;
 	}
+	if (vector == X86_TRAP_PF)
+		g->pf_exits++;
+	else if (vector == MV_HCALL_VECTOR)
+		g->hc_exits++;
+	else if (vector >= FIRST_EXTERNAL_VECTOR && vector < NR_VECTORS)
+		g->irq_exits++;
 	fault = *(u64 *)(host + MV_HO_FAULT_VECTOR);
 	if (fault) {
 		/* The guest's registers did not make it; see switcher.S */
@@ -389,6 +395,9 @@ int mv_get_stats(struct mv_guest *g, struct mv_stats __user *ustats)
 	st.size = sizeof(st);
 	st.exits = g->exits;
 	st.fast_fallbacks = g->fast_fallbacks;
+	st.page_faults = g->pf_exits;
+	st.hypercalls = g->hc_exits;
+	st.interrupts = g->irq_exits;
 	if (copy_to_user(ustats, &st, sizeof(st)))
 		return -EFAULT;
 	return 0;

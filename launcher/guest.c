@@ -450,16 +450,19 @@ static void measure(struct guest *g, struct fleet_msg *msg)
 /* --stats, or a fleet's summary: how the guest's life went in numbers. */
 static void report(struct guest *g, const struct fleet_msg *msg)
 {
-	char up[32] = "never up";
+	char up[32] = "never up", exits[160] = "";
 
+	if (g->engine && g->engine->stats)
+		g->engine->stats(g, exits, sizeof(exits));
 	if (g->up)
 		snprintf(up, sizeof(up), "up after %.2f s",
 			 (double)g->t_up / 1e9);
-	mv_info("guest %u: %s, ran %.2f s; resident %.1f MiB (PSS %.1f MiB), launcher's own %.2f MiB (PSS %.2f MiB); %.1f MiB given back",
+	mv_info("guest %u: %s, ran %.2f s; resident %.1f MiB (PSS %.1f MiB), launcher's own %.2f MiB (PSS %.2f MiB); %.1f MiB given back%s",
 		g->index, up, (double)(guest__now() - g->t_start) / 1e9,
 		(double)msg->rss / MIB, (double)msg->pss / MIB,
 		(double)msg->rss_launcher / MIB,
-		(double)msg->pss_launcher / MIB, (double)msg->returned / MIB);
+		(double)msg->pss_launcher / MIB, (double)msg->returned / MIB,
+		exits);
 }
 
 static struct guest the_guest;

@@ -241,6 +241,7 @@ struct engine_ops {
 	int (*run)(struct guest *g);
 	void (*kick)(struct guest *g);
 	void (*dump)(struct guest *g);
+	void (*stats)(struct guest *g, char *buf, size_t len);
 	void (*destroy)(struct guest *g);
 };
 

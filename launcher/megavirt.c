@@ -406,6 +406,24 @@ static void mv_destroy(struct guest *g)
 	g->engine_data = NULL;
 }
 
+/*
+ * For --stats: how often the guest came back to the host, and why.  The
+ * fast path's work never shows here: that is the point of it.
+ */
+static void mv_stats(struct guest *g, char *buf, size_t len)
+{
+	struct mv_vm *vm = g->engine_data;
+	struct mv_stats st = { .size = sizeof(st) };
+
+	if (!vm || vm->fd < 0 || ioctl(vm->fd, MV_GET_STATS, &st))
+		return;
+	snprintf(buf, len, "; %llu exits: %llu page faults, %llu hypercalls, %llu interrupts",
+		 (unsigned long long)st.exits,
+		 (unsigned long long)st.page_faults,
+		 (unsigned long long)st.hypercalls,
+		 (unsigned long long)st.interrupts);
+}
+
 const struct engine_ops megavirt_engine = {
 	.name = "megavirt",
 	.dev_path = MEGAVIRT_DEV,
@@ -421,5 +439,6 @@ const struct engine_ops megavirt_engine = {
 	.run = mv_run,
 	.kick = mv_kick,
 	.dump = mv_dump,
+	.stats = mv_stats,
 	.destroy = mv_destroy,
 };

@@ -218,7 +218,10 @@ struct mv_stats {
 	__u32 reserved0;
 	__u64 exits;		/* out */
 	__u64 fast_fallbacks;	/* out */
-	__u64 reserved[5];	/* out: zero */
+	__u64 page_faults;	/* out: exits for a page fault */
+	__u64 hypercalls;	/* out: exits for a hypercall */
+	__u64 interrupts;	/* out: exits for a host interrupt */
+	__u64 reserved[2];	/* out: zero */
 };
 
 #define MV_GET_STATS		_IOWR(MEGAVIRT_IOCTL_BASE, 0xe9, struct mv_stats)
