@@ -8,7 +8,7 @@
 # A kernel placed next to this script as "bzImage" wins over
 # $MV_GUEST_KERNEL: that is how a work-in-progress kernel is tried.
 . "$(dirname "$0")/lib.sh"
-N=14
+N=17
 
 plan $N
 if [ ! -c /dev/megavirt ] || [ ! -f "$KERNEL" ] || [ ! -f "$INITRD" ]; then
@@ -26,7 +26,7 @@ fi
 out=$WORK/boot.out
 start=$(date +%s)
 timeout 60 "$MVLAUNCH" --engine megavirt --mem 64M --stats \
-	--append 'loglevel=8 mv.run="echo guest-ran-this; uptime" mv.exit=poweroff' \
+	--append 'loglevel=8 mv.run="echo guest-ran-this; uptime; cat /proc/cpuinfo" mv.exit=poweroff' \
 	"$KERNEL" "$INITRD" > "$out" 2>&1 < /dev/null
 rc=$?
 echo "# mvlaunch exited with $rc after $(($(date +%s) - start)) s"
@@ -55,6 +55,21 @@ check "poweroff ends the guest with status 0" \
 	sh -c "[ $rc = 0 ] && grep -q 'guest 0: up after' '$out' &&
 	       ! grep -q 'guest 0: rebooted' '$out'"
 check "no warning, oops or BUG on the way" clean "$out"
+check "--stats counts the guest's exits by cause (MV_GET_STATS)" \
+	grep -Eq 'guest 0: up after .* [1-9][0-9]* exits: [1-9][0-9]* page faults, [1-9][0-9]* hypercalls, [0-9]+ interrupts' "$out"
+
+# PCID, always: the hypervisor keeps a shadow per PCID in software, so
+# the guest tags its processes' roots whatever the CPU has (patch 0007).
+# RDTSCP exactly when the test host's CPU has it: the guest's own TSC_AUX
+# is loaded for it (MV_HC_SET_TSC_AUX).
+flags=$(grep '^flags' "$out" | head -n 1)
+echo "# guest $flags"
+check "the guest runs with PCIDs" sh -c "echo '$flags' | grep -qw pcid"
+want=no got=no
+grep -qw rdtscp /proc/cpuinfo && want=yes
+echo "$flags" | grep -qw rdtscp && got=yes
+echo "# rdtscp: test host $want, guest $got"
+check "the guest offers rdtscp exactly when its CPU has it" [ $want = $got ]
 
 # The busybox shell on hvc0: a line typed on the guest's console socket
 # goes through virtio-console's receive queue and its interrupt, and the
