@@ -21,7 +21,6 @@ selftests listed in selftests/tests.list for one configuration.
 
   --run NAME       configuration: host (default; 5-level paging),
                    guest (the same, for the Linux guest's tests),
-                   fuzz (the same, the full fuzz; not in make check),
                    no5lvl (4-level), pti (KPTI forced), kvm (1 vCPU, for
                    nested KVM tests), bench (1 vCPU, with QEMU: make
                    bench), demo (1 vCPU: boot and run the demo)
@@ -60,7 +59,7 @@ done
 
 mode=test
 case "$run" in
-host|guest|fuzz) ;;
+host|guest) ;;
 no5lvl) append="no5lvl $append" ;;
 pti) append="pti=on $append" ;;
 kvm) smp=${smp:-1} ;;
