@@ -537,6 +537,7 @@ static void replay(struct __test_metadata *_metadata, const char *list)
 {
 	unsigned long ring = env_or("MV_FUZZ_RING", 1);
 	unsigned long repeat = env_or("MV_FUZZ_REPEAT", 1), r;
+	struct sigaction sa = { .sa_handler = on_alarm };
 	int cpu = env_or("MV_FUZZ_CPU", 1);
 	uint64_t mode = ring ? GM_FUZZ : GM_HCFUZZ;
 	struct outcome o = { 0 };
@@ -551,6 +552,7 @@ static void replay(struct __test_metadata *_metadata, const char *list)
 	mv_open_or_skip(fd);
 	close(fd);
 	allow_ss = env_or("MV_FUZZ_SS", 0);
+	sigaction(SIGALRM, &sa, NULL);
 	pin_to(cpu);
 	vm.mem = mmap(NULL, G_MEM_SIZE, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -566,14 +568,16 @@ static void replay(struct __test_metadata *_metadata, const char *list)
 
 		ASSERT_TRUE(next != p && (*next == ',' || !*next))
 			TH_LOG("MV_FUZZ_REPLAY: bad seed at \"%s\"", p);
+		/* before it runs: a guest that never comes back is this one */
+		TH_LOG("seed %#llx, ring %lu, on CPU %d:", (unsigned long long)seed,
+		       ring, cpu);
 		for (r = 0; r < repeat; r++) {
 			t.seed = seed;
 			ASSERT_EQ(0, one_guest(&vm, clean, mode, ring, &t, &o, NULL, 0))
 				TH_LOG("seed %#llx: the module failed the guest: %s",
 				       (unsigned long long)seed, strerror(errno));
 			if (!r)
-				TH_LOG("seed %#llx, ring %lu: %s",
-				       (unsigned long long)seed, ring, t.end);
+				TH_LOG("  %s", t.end);
 			ASSERT_TRUE(timer_ticks(cpu, &loc))
 				TH_LOG("CPU %d lost its local timer after seed %#llx, run %lu: %s",
 				       cpu, (unsigned long long)seed, r, t.end);
