@@ -257,10 +257,27 @@ enum mv_hypercall {
 	MV_HC_SEND_INTERRUPTS	= 12,	/* IF came back on with irq_pending */
 	MV_HC_NOTIFY		= 13,	/* (value): device kick */
 	MV_HC_LOAD_TLS		= 14,	/* (gpa of three GDT descriptors) */
-	MV_HC_FLUSH_ASYNC	= 15,	/* drain the shared page's batch ring */
+	MV_HC_FLUSH_ASYNC	= 15,	/* (gpa, n): run a batch, see below */
 	MV_HC_SET_SYSCALL	= 16,	/* (entry rip): where user SYSCALLs go */
 	MV_HC_SET_TSC_AUX	= 17,	/* (value < 2^32): RDTSCP/RDPID's answer */
 };
+
+/*
+ * A batch (MV_HC_FLUSH_ASYNC): up to MV_BATCH_MAX calls in guest memory,
+ * run in order in one exit, each one's result written into its ret.  Only
+ * the calls that stay in the module and neither stop nor end the guest
+ * may be batched: NOP, NEW_PGTABLE, FLUSH_TLB, SET_PTE, SET_IDT_ENTRY,
+ * SET_STACK, SET_CLOCKEVENT and SET_TSC_AUX.  Another gets -EINVAL in its
+ * ret and the rest still run.  The call returns the number run, or
+ * -EINVAL for n over MV_BATCH_MAX, -EFAULT for a batch outside memory.
+ */
+struct mv_batch_call {
+	__u64 nr;
+	__u64 args[4];
+	__u64 ret;
+};
+
+#define MV_BATCH_MAX		32
 
 /* Numbers from here up leave the module: MV_EXIT_HYPERCALL. */
 #define MV_HC_LAUNCHER_BASE	0x80000000ULL

@@ -802,6 +802,51 @@ static void tlb_pcids(void)
 	tlb_load(0, 0);
 }
 
+/*
+ * A batch: several calls in one exit (MV_HC_FLUSH_ASYNC), each with its
+ * own result; those that would stop the guest or leave the module are
+ * refused one by one.  The flush in it must have happened when it returns.
+ */
+static struct mv_batch_call batch[MV_BATCH_MAX + 1];
+
+static void batch_set(int i, u64 nr, u64 a0, u64 a1)
+{
+	batch[i].nr = nr;
+	batch[i].args[0] = a0;
+	batch[i].args[1] = a1;
+	batch[i].ret = 99;
+}
+
+static void tlb_batch(void)
+{
+	u64 *kpt = (u64 *)TLB_KPT;
+
+	kpt[0] = TLB_A | TLB_LEAF | PTE_G;
+	hcall(MV_HC_FLUSH_TLB, MV_FLUSH_ALL, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(tlb_read(TLB_KVA), 0xa);
+	kpt[0] = TLB_B | TLB_LEAF | PTE_G;
+	batch_set(0, MV_HC_NOP, 0, 0);
+	batch_set(1, MV_HC_FLUSH_TLB, MV_FLUSH_ONE, TLB_KVA);
+	batch_set(2, MV_HC_HALT, 0, 0);
+	batch_set(3, MV_HC_FLUSH_ASYNC, (u64)batch, 1);
+	batch_set(4, MV_HC_FLUSH_TLB, 9, 0);
+	batch_set(5, MV_HC_SET_TSC_AUX, 1UL << 32, 0);
+	GUEST_ASSERT_EQ(hcall(MV_HC_FLUSH_ASYNC, (u64)batch, 6, 0, 0, 0), 6);
+	GUEST_ASSERT_EQ(batch[0].ret, 0);
+	GUEST_ASSERT_EQ(batch[1].ret, 0);
+	GUEST_ASSERT_EQ(batch[2].ret, -(u64)22);
+	GUEST_ASSERT_EQ(batch[3].ret, -(u64)22);
+	GUEST_ASSERT_EQ(batch[4].ret, -(u64)22);
+	GUEST_ASSERT_EQ(batch[5].ret, -(u64)22);
+	GUEST_ASSERT_EQ(tlb_read(TLB_KVA), 0xb);
+
+	GUEST_ASSERT_EQ(hcall(MV_HC_FLUSH_ASYNC, (u64)batch, MV_BATCH_MAX + 1,
+			      0, 0, 0), -(u64)22);
+	GUEST_ASSERT_EQ(hcall(MV_HC_FLUSH_ASYNC, G_MEM_SIZE - sizeof(batch[0]),
+			      2, 0, 0, 0), -(u64)14);
+	GUEST_ASSERT_EQ(hcall(MV_HC_FLUSH_ASYNC, (u64)batch, 0, 0, 0, 0), 0);
+}
+
 static void tlb(void)
 {
 	u64 *pml4 = (u64 *)G_PML4, *pdpt = (u64 *)G_PDPT;
@@ -855,6 +900,7 @@ static void tlb(void)
 	GUEST_ASSERT_EQ(tlb_read(TLB_KVA), 0xa);
 	GUEST_ASSERT_EQ(hcall(MV_HC_FLUSH_TLB, 3, 0, 0, 0, 0), -(u64)22);
 	tlb_pcids();
+	tlb_batch();
 }
 
 void guest_main(u64 mode, u64 arg, u64 arg2)
