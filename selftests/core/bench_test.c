@@ -128,19 +128,6 @@ TEST(user_exception)
 	       best_run(_metadata, GM_USER_EXCEPTIONS, 25000, 0) / 100000);
 }
 
-static bool set_fastpath(bool on)
-{
-	int fd = open("/sys/module/megavirt/parameters/fastpath",
-		      O_WRONLY | O_CLOEXEC);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = write(fd, on ? "Y" : "N", 1) == 1;
-	close(fd);
-	return ok;
-}
-
 /* The same through the host, for comparison: fewer rounds, it is slow. */
 TEST(user_slow)
 {

@@ -8,10 +8,13 @@
 #define CORE_TEST_H
 
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "mv_test.h"
 #include "guest.h"
@@ -29,6 +32,22 @@ struct vm {
 #define PTE_W	0x2ULL
 #define PTE_U	0x4ULL
 #define PTE_PS	0x80ULL
+
+/* The module's fastpath parameter (switcher.S's fast path). */
+#define FASTPATH_PARAM	"/sys/module/megavirt/parameters/fastpath"
+
+/* Turn the fast path on or off; false if we cannot. */
+static inline bool set_fastpath(bool on)
+{
+	int fd = open(FASTPATH_PARAM, O_WRONLY | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, on ? "Y" : "N", 1) == 1;
+	close(fd);
+	return ok;
+}
 
 /* Lay out guest memory: the image twice, and the identity page tables. */
 static inline void vm_init_memory(uint8_t *mem)

@@ -18,7 +18,6 @@
 #include "kselftest_harness.h"
 #include "core_test.h"
 
-#define PARAM	"/sys/module/megavirt/parameters/fastpath"
 #define ROUNDS	100000
 
 static int get_stats(int fd, struct mv_stats *st)
@@ -26,19 +25,6 @@ static int get_stats(int fd, struct mv_stats *st)
 	memset(st, 0, sizeof(*st));
 	st->size = sizeof(*st);
 	return ioctl(fd, MV_GET_STATS, st);
-}
-
-/* Turn the module's fastpath parameter on or off; false if we cannot. */
-static bool set_fastpath(bool on)
-{
-	int fd = open(PARAM, O_WRONLY | O_CLOEXEC);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = write(fd, on ? "Y" : "N", 1) == 1;
-	close(fd);
-	return ok;
 }
 
 FIXTURE(fast) {
@@ -183,7 +169,7 @@ TEST_F(fast, slow_path_counts_every_syscall)
 	struct mv_stats st;
 
 	if (!set_fastpath(false))
-		SKIP(return, "cannot write " PARAM);
+		SKIP(return, "cannot write " FASTPATH_PARAM);
 	run_done(_metadata, self, GM_USER_SYSCALLS, 1000, 0, &st);
 	EXPECT_LE(1000, st.exits);
 	EXPECT_EQ(0, st.fast_fallbacks);
