@@ -146,7 +146,24 @@ static void restore_spec_ctrl(void)
  * the guest left NMIs blocked until the next iret, hence iret_to_self),
  * and an external interrupt goes to the handler in the host's IDT.
  */
-static void give_back(int cpu, u64 vector, bool nmi_seen)
+/*
+ * Whether the local APIC has @vector in service: the CPU put it there when
+ * it took the interrupt.  A vector from 32 up that is not there was an
+ * "int n" the CPU should have refused the guest with a #GP, and did not:
+ * QEMU's TCG lets a ring-1 guest with a null SS run as ring 0 until its
+ * next exit (hypervisor.rst).  The host's handler for it must not run:
+ * its reboot vector's handler, for one, stops the CPU.  The spurious
+ * vector is never in service; its handler expects that.
+ */
+static bool host_interrupt(u64 vector)
+{
+	if (vector == SPURIOUS_APIC_VECTOR)
+		return true;
+	return apic_read(APIC_ISR + (vector / 32) * 0x10) & BIT(vector % 32);
+}
+
+/* Returns false for a vector that was not the host's interrupt. */
+static bool give_back(int cpu, u64 vector, bool nmi_seen)
 {
 	if (vector == X86_TRAP_NMI || nmi_seen) {
 		apic->send_IPI_mask(cpumask_of(cpu), NMI_VECTOR);
@@ -157,9 +174,12 @@ static void give_back(int cpu, u64 vector, bool nmi_seen)
 	    vector != IA32_SYSCALL_VECTOR) {
 		struct desc_ptr idt;
 
+		if (!host_interrupt(vector))
+			return false;
 		store_idt(&idt);
 		mv_call_host_handler(gate_offset((gate_desc *)idt.address + vector));
 	}
+	return true;
 }
 
 /*
@@ -248,7 +268,11 @@ static u64 run_once(struct mv_guest *g)
 	if (nmi_seen || fault || vector == X86_TRAP_NMI ||
 	    vector == X86_TRAP_DF || vector == X86_TRAP_MC)
 		memset(mv_sw_stacks_page(cpu), 0, MV_ST_MC_TOP);
-	give_back(cpu, vector, nmi_seen);
+	if (!give_back(cpu, vector, nmi_seen)) {
+		g->frame->errcode = vector;
+		vector = MV_TRAP_SOFT_INT;
+		g->frame->vector = vector;
+	}
 	return vector;
 }
 
@@ -284,6 +308,10 @@ static void handle_exit(struct mv_guest *g, u64 vector)
 		return;
 	case MV_TRAP_SWITCHER:
 		mv_kill(g, "the guest's state made the switcher fault (vector %llu at %#llx)",
+			f->errcode, f->rip);
+		return;
+	case MV_TRAP_SOFT_INT:
+		mv_kill(g, "int $%#llx at %#llx passed the privilege check (an emulator bug)",
 			f->errcode, f->rip);
 		return;
 	}

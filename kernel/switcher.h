@@ -149,6 +149,7 @@
 #define MV_TRAP_SYSCALL		0x100	/* SYSCALL from 64-bit code */
 #define MV_TRAP_SYSCALL32	0x101	/* SYSCALL from compatibility mode */
 #define MV_TRAP_SWITCHER	0x102	/* the switcher itself faulted */
+#define MV_TRAP_SOFT_INT	0x103	/* an "int n" posing as an interrupt */
 
 /*
  * Or'ed into the frame's vector when the fast path gave up half-way (a

@@ -694,6 +694,21 @@ TEST(null_ss_rpl1)
 	named_case(_metadata, "null SS, RPL 1", code, sizeof(code));
 }
 
+/*
+ * The same null SS, then "int $0xf8", the host's reboot vector: a real CPU
+ * refuses it to ring 1 (#GP), TCG's "ring 0" takes it through the gate.
+ * It must not reach the host's handler, which would stop the CPU: the
+ * guest dies instead (run.c, host_interrupt()).
+ */
+TEST(null_ss_int_reboot_vector)
+{
+	/* mov $1,%eax; mov %eax,%ss; int $0xf8; jmp . */
+	static const uint8_t code[] = { 0xb8, 0x01, 0x00, 0x00, 0x00,
+					0x8e, 0xd0, 0xcd, 0xf8, 0xeb, 0xfe };
+
+	named_case(_metadata, "null SS, int $0xf8", code, sizeof(code));
+}
+
 FIXTURE(slow) {};
 FIXTURE_SETUP(slow) {}
 FIXTURE_TEARDOWN(slow) {}
