@@ -132,6 +132,17 @@ static void drop_kernel(struct mv_shadow *s)
 	s->kernel_local = false;
 }
 
+/* What a flush of everything, or new registers, leaves: nothing. */
+static void drop_all(struct mv_shadow *s)
+{
+	int i;
+
+	for (i = 0; i < MV_SHADOW_ROOTS; i++)
+		if (s->roots[i].top)
+			drop_user(&s->roots[i]);
+	drop_kernel(s);
+}
+
 static void free_root(struct mv_root *r)
 {
 	if (!r->top)
@@ -461,8 +472,9 @@ static u64 *shadow_leaf(struct mv_guest *g, u64 va, bool alloc)
 				set_page_private(virt_to_page(t),
 						 (unsigned long)g->cache[--g->nr_cache]);
 			WRITE_ONCE(*e, __pa(t) | SHADOW_TABLE);
-			if (level == 4 && kernel)
-				sync_kernel(s, s->cur);
+			/* a 4-level root holds a copy of the kernel slots */
+			if (level == 4 && kernel && s->cur->user == s->cur->top)
+				WRITE_ONCE(s->cur->top[index_of(va, 4)], *e);
 		}
 		table = __va(*e & PTE_ADDR);
 	}
@@ -592,28 +604,24 @@ int mv_mmu_new_root(struct mv_guest *g, u64 cr3, bool keep)
 	u16 pcid = cr3 & X86_CR3_PCID_MASK;
 	bool noflush = keep && (cr3 & X86_CR3_PCID_NOFLUSH);
 	struct mv_root *r = root_for(s, pcid);
-	bool fresh = !r->top;
-	int i;
 
-	if (fresh && alloc_root(g, r))
+	if (!r->top && alloc_root(g, r))
 		return -ENOMEM;
 	spin_lock(&g->mmu_lock);
-	if (!keep) {
-		for (i = 0; i < MV_SHADOW_ROOTS; i++)
-			if (s->roots[i].top)
-				drop_user(&s->roots[i]);
-		drop_kernel(s);
-	} else if (r->pcid != pcid || !noflush) {
+	if (!keep)
+		drop_all(s);
+	else if (r->pcid != pcid || !noflush)
 		drop_user(r);
-	}
 	/* Another tag's non-global kernel leaves are not this one's. */
 	if (r != s->cur || !noflush)
 		sweep_kernel(s);
 	r->pcid = pcid;
 	r->gcr3 = cr3 & PTE_ADDR;
 	r->used = ++s->loads;
+	/* the root loaded until now is the one kept in step with the kernel */
+	if (r != s->cur)
+		sync_kernel(s, r);
 	s->cur = r;
-	sync_kernel(s, r);
 	spin_unlock(&g->mmu_lock);
 	g->cr3 = cr3 & PTE_ADDR;
 	return 0;
@@ -639,16 +647,12 @@ static void drop_leaf(struct mv_shadow *s, struct mv_root *r, u64 va)
 u64 mv_mmu_flush(struct mv_guest *g, u64 how, u64 va)
 {
 	struct mv_shadow *s = &g->shadow;
-	int i;
 
 	if (how > MV_FLUSH_ONE)
 		return -EINVAL;
 	spin_lock(&g->mmu_lock);
 	if (how == MV_FLUSH_ALL) {
-		for (i = 0; i < MV_SHADOW_ROOTS; i++)
-			if (s->roots[i].top)
-				drop_user(&s->roots[i]);
-		drop_kernel(s);
+		drop_all(s);
 	} else if (how == MV_FLUSH_USER) {
 		drop_user(s->cur);
 		sweep_kernel(s);
