@@ -180,6 +180,23 @@ static void random_code(uint8_t *p, size_t len)
 }
 
 /*
+ * A guest's memory and the clean copy refresh_memory() restores it from,
+ * both laid out; false if either cannot be had.
+ */
+static bool map_guest(uint8_t **mem, uint8_t **clean)
+{
+	*mem = mmap(NULL, G_MEM_SIZE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	*clean = mmap(NULL, G_MEM_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (*mem == MAP_FAILED || *clean == MAP_FAILED)
+		return false;
+	vm_init_memory(*clean);
+	vm_init_memory(*mem);
+	return true;
+}
+
+/*
  * Lay @mem out as vm_init_memory() does, copying from @clean (laid out
  * once) only the pages that differ: the last guest's random code rarely
  * wrote to them, and under TCG rewriting pages that held executed code is
@@ -411,14 +428,8 @@ static long worker(int w, int workers, uint64_t seed, unsigned long guests,
 	me->cpu = w;
 	pin_to(w);
 	loc = loc_count(w);
-	vm.mem = mmap(NULL, G_MEM_SIZE, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	clean = mmap(NULL, G_MEM_SIZE, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (vm.mem == MAP_FAILED || clean == MAP_FAILED)
+	if (!map_guest(&vm.mem, &clean))
 		return -1;
-	vm_init_memory(clean);
-	vm_init_memory(vm.mem);
 	for (i = 0; i < guests && time(NULL) < deadline; i++, o->done++) {
 		struct trace *t = &me->ring[i % RING];
 
@@ -554,14 +565,7 @@ static void replay(struct __test_metadata *_metadata, const char *list)
 	allow_ss = env_or("MV_FUZZ_SS", 0);
 	sigaction(SIGALRM, &sa, NULL);
 	pin_to(cpu);
-	vm.mem = mmap(NULL, G_MEM_SIZE, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	clean = mmap(NULL, G_MEM_SIZE, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, vm.mem);
-	ASSERT_NE(MAP_FAILED, clean);
-	vm_init_memory(clean);
-	vm_init_memory(vm.mem);
+	ASSERT_TRUE(map_guest(&vm.mem, &clean));
 	loc = loc_count(cpu);
 	for (; *p; p = *next ? next + 1 : next) {
 		uint64_t seed = strtoull(p, &next, 0);
@@ -608,14 +612,8 @@ static int named_case_on(int cpu, const char *name, const uint8_t *code,
 
 	sigaction(SIGALRM, &sa, NULL);
 	pin_to(cpu);
-	vm.mem = mmap(NULL, G_MEM_SIZE, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	clean = mmap(NULL, G_MEM_SIZE, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (vm.mem == MAP_FAILED || clean == MAP_FAILED)
+	if (!map_guest(&vm.mem, &clean))
 		return 1;
-	vm_init_memory(clean);
-	vm_init_memory(vm.mem);
 	loc = loc_count(cpu);
 	for (i = 0; i < 20; i++) {
 		t.seed = i + 1;
