@@ -142,11 +142,6 @@ static void restore_spec_ctrl(void)
 }
 
 /*
- * Hand the host what was its own: an NMI is sent again (an NMI taken from
- * the guest left NMIs blocked until the next iret, hence iret_to_self),
- * and an external interrupt goes to the handler in the host's IDT.
- */
-/*
  * Whether the local APIC has @vector in service: the CPU put it there when
  * it took the interrupt.  A vector from 32 up that is not there was an
  * "int n" the CPU should have refused the guest with a #GP, and did not:
@@ -162,7 +157,12 @@ static bool host_interrupt(u64 vector)
 	return apic_read(APIC_ISR + (vector / 32) * 0x10) & BIT(vector % 32);
 }
 
-/* Returns false for a vector that was not the host's interrupt. */
+/*
+ * Hand the host what was its own: an NMI is sent again (an NMI taken from
+ * the guest left NMIs blocked until the next iret, hence iret_to_self),
+ * and an external interrupt goes to the handler in the host's IDT.
+ * Returns false for a vector that was not the host's interrupt.
+ */
 static bool give_back(int cpu, u64 vector, bool nmi_seen)
 {
 	if (vector == X86_TRAP_NMI || nmi_seen) {
