@@ -103,6 +103,28 @@ kill_one() {
 	done
 }
 
+# stop_within PID SECONDS: SIGTERM mvlaunch, SIGKILL it if it is still
+# running SECONDS later (a launcher that hangs must fail its test, not
+# hold the whole run until the runner's limit), and put its exit status
+# in $rc.  An exited child stays a zombie until waited for, hence the
+# state letter rather than kill -0.
+stop_within() {
+	kill -TERM "$1"
+	i=0
+	while [ $i -lt $(($2 * 10)) ] &&
+	    ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null &&
+	    [ -e "/proc/$1" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if [ $i -ge $(($2 * 10)) ]; then
+		echo "# mvlaunch was still running $2 s after SIGTERM: SIGKILL"
+		kill -KILL "$1"
+	fi
+	wait "$1"
+	rc=$?
+}
+
 # The test host is where destructive checks (hiding /dev/kvm) are allowed.
 in_testhost() {
 	[ -f /lib/megavirt/testhost-runner.sh ]

@@ -18,9 +18,15 @@ have_kvm && [ -f "$KERNEL" ] || skip_all 4 "stock fleet" "needs KVM and $KERNEL"
 "$MVLAUNCH" --count 4 --mem $MEM --append mvt.stock=hang "$KERNEL" \
 	"$STOCK_INITRD" > "$WORK/fleet.out" 2>&1 &
 pid=$!
+# One limit for the four together: a guest that never comes up (nested
+# KVM under TCG has hung a boot once in many runs) must fail the test in
+# minutes, not hold the run for four limits in a row.
 up=0
+end=$(($(date +%s) + 400))
 for g in 0 1 2 3; do
-	wait_for "$WORK/fleet.out" "guest $g: megavirt-guest: ready" 400 &&
+	left=$((end - $(date +%s)))
+	[ $left -gt 0 ] || left=1
+	wait_for "$WORK/fleet.out" "guest $g: megavirt-guest: ready" $left &&
 		up=$((up + 1))
 done
 check "four guests reach userspace ($(basename "$KERNEL"))" [ $up = 4 ]
@@ -28,9 +34,7 @@ check "four guests reach userspace ($(basename "$KERNEL"))" [ $up = 4 ]
 kill_one $pid 5
 check "killing one guest's process leaves three running" [ $alive = 3 ]
 
-kill -TERM $pid
-wait $pid
-rc=$?
+stop_within $pid 60
 out=$WORK/fleet.out
 grep '^mvlaunch:' "$out" | sed 's/^/#   /'
 check "SIGTERM stops the fleet: status 143" expect_rc 143
