@@ -117,10 +117,10 @@ worker() {
 	done
 }
 
-# Longest first: the core's full counts, the Linux guest, nested KVM,
-# then the other paging runs.
+# Longest first: the Linux guests (the fleet of 64 is most of it), the
+# core's full counts, nested KVM, then the other paging runs.
 jobs=""
-for run in ${MV_RUNS:-host guest kvm pti no5lvl}; do
+for run in ${MV_RUNS:-guest host kvm pti no5lvl}; do
 	has_tests "$run" && jobs="$jobs $run"
 done
 jobs="$jobs build-machine"
