@@ -21,6 +21,8 @@ selftests listed in selftests/tests.list for one configuration.
 
   --run NAME       configuration: host (default; 5-level paging),
                    guest (the same, for the Linux guest's tests),
+                   fleet (the same, for the fleet of 64, which make
+                   check runs alone),
                    no5lvl (4-level), pti (KPTI forced), kvm (1 vCPU, for
                    nested KVM tests), bench (1 vCPU, with QEMU: make
                    bench), demo (1 vCPU: boot and run the demo)
@@ -59,7 +61,7 @@ done
 
 mode=test
 case "$run" in
-host|guest) ;;
+host|guest|fleet) ;;
 no5lvl) append="no5lvl $append" ;;
 pti) append="pti=on $append" ;;
 kvm) smp=${smp:-1} ;;
