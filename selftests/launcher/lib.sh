@@ -42,7 +42,8 @@ diag() {
 	sed 's/^/#   /' "$@"
 }
 
-# check DESCRIPTION COMMAND...: one test line from one command's status.
+# check DESCRIPTION COMMAND...: one test line from one command's status,
+# and false when it failed, for a test that then shows why.
 check() {
 	desc=$1
 	shift
@@ -50,6 +51,7 @@ check() {
 		ok "$desc"
 	else
 		not_ok "$desc"
+		return 1
 	fi
 }
 
