@@ -159,15 +159,20 @@ check "idle, all $COUNT guests together cost under 2 % of one CPU" \
 
 # Memory per guest process, idle: resident, and proportional (shared
 # pages divided among their users, so PSS adds up to the real cost).
-rss=0 pss=0 k=0
-for p in $guests; do
-	r=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null)
-	s=$(awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null)
-	[ -n "$r" ] && [ -n "$s" ] || continue
-	rss=$((rss + r)) pss=$((pss + s)) k=$((k + 1))
-done
-[ $k -gt 0 ] || k=1
-idle_rss=$((rss / k)) idle_pss=$((pss / k))
+# memory_per_guest: the mean RSS and PSS of the guests' processes, in
+# kB, into $rss and $pss, and how many were read into $k.
+memory_per_guest() {
+	rss=0 pss=0 k=0
+	for p in $guests; do
+		r=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null)
+		s=$(awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null)
+		[ -n "$r" ] && [ -n "$s" ] || continue
+		rss=$((rss + r)) pss=$((pss + s)) k=$((k + 1))
+	done
+	[ $k -gt 0 ] && rss=$((rss / k)) pss=$((pss / k))
+}
+memory_per_guest
+idle_rss=$rss idle_pss=$pss
 echo "# idle, per guest process: $idle_rss kB resident, $idle_pss kB PSS ($k processes)"
 
 # KSM, when asked (MV_FLEET_KSM=1): mvlaunch offers every guest's RAM
@@ -187,19 +192,12 @@ if [ "$KSM" = 1 ]; then
 		sleep 2
 	done
 	echo 0 > $K/run
-	krss=0 kpss=0 k=0
-	for p in $guests; do
-		r=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null)
-		s=$(awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null)
-		[ -n "$r" ] && [ -n "$s" ] || continue
-		krss=$((krss + r)) kpss=$((kpss + s)) k=$((k + 1))
-	done
-	[ $k -gt 0 ] || k=1
-	ksm_pss=$((kpss / k))
+	memory_per_guest
+	ksm_pss=$pss
 	echo "# KSM: $(cat $K/full_scans) full scans in $(dec2 $(($(now_cs) - k0))) s," \
 		"$(cat $K/pages_sharing) pages sharing $(cat $K/pages_shared)," \
 		"$(cat $K/ksm_zero_pages 2>/dev/null || echo '?') zero pages"
-	echo "# after KSM, per guest process: $((krss / k)) kB resident, $ksm_pss kB PSS"
+	echo "# after KSM, per guest process: $rss kB resident, $ksm_pss kB PSS"
 	# The shadow tables hold no page references (kernel/mmu.c), so
 	# KSM can merge what the guests have alike: a quarter at least.
 	check "KSM merges the guests' pages: PSS from $idle_pss to $ksm_pss kB" \
